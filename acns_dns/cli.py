@@ -1,0 +1,47 @@
+"""The command line: parses arguments and hands each command to the module that owns it.
+
+Each command module exposes ``add_parser(subparsers)`` and ``run(args) -> int``; this module
+only wires them (STYLE §7.10: thin shells).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# command module (inside acns_dns) -> what it owns
+COMMAND_MODULES = (
+    "scenario_cmd",  # acns-dns scenarios
+    "serve_cmd",  # acns-dns serve, acns-dns servers
+    "client_cmd",  # acns-dns ns|zone|registrar|ticket (clients of the HTTP API)
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser with every available command."""
+    parser = argparse.ArgumentParser(
+        prog="acns-dns",
+        description="Simulate Cloudflare account custom nameservers and the DNS around them.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"acns_dns.{module_name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"acns_dns.{module_name}":
+                raise
+            continue
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the process exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    result: int = args.run(args)
+    return result

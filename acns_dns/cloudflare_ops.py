@@ -1,0 +1,325 @@
+"""Cloudflare's side of the world: accounts, zones, account custom nameservers, records.
+
+Every operation takes a draft ``World``, checks Cloudflare's conditions (spec-acns §1.1-1.4)
+before it changes anything, and raises an ``AcnsError`` naming the offending value. The
+registry runs each one on a copy and keeps the copy only on success, so a refused operation
+changes nothing. Imports: names, errors, models, addressing, infrastructure, zonefile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterator
+
+from . import addressing, names, zonefile
+from .errors import (
+    HierarchyConflict,
+    InvalidInput,
+    InvalidName,
+    InvalidNsSet,
+    NameserverExists,
+    NotEntitled,
+    NotFound,
+    SetFull,
+    SetNotFound,
+    Unsupported,
+)
+from .infrastructure import taken_addresses
+from .models import Account, CustomNameserver, DnsRecord, NameserverSetting, World, Zone
+
+MAX_SET_SIZE = 5
+MIN_SET_SIZE = 2
+SET_NUMBERS = range(1, 6)
+NS_TYPES = ("cloudflare.standard", "custom.account")
+# Types Cloudflare offers that the simulator does not (spec-acns §3.10, §6.18).
+OTHER_NS_TYPES = ("cloudflare.advanced", "cloudflare.standard.random", "custom.tenant",
+                  "custom.zone", "custom")
+
+
+def stable_id(*parts: str) -> str:
+    """A 32-hex identifier derived from ``parts``, so a scenario gets the same ids every run."""
+    return hashlib.md5("/".join(parts).encode()).hexdigest()  # noqa: S324 - an id, not a secret
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+def add_account(world: World, name: str, account_id: str | None = None,
+                acns_entitled: bool = True) -> Account:
+    """Create an account (scenario and /sim only: Cloudflare's API cannot create accounts)."""
+    account_id = account_id or stable_id("account", name)
+    if account_id in world.accounts:
+        raise InvalidInput(f"account id {account_id!r} is already used")
+    account = Account(id=account_id, name=name, acns_entitled=acns_entitled)
+    world.accounts[account_id] = account
+    return account
+
+
+def find_account(world: World, account_id: str) -> Account:
+    """The account, or NotFound."""
+    account = world.accounts.get(account_id)
+    if account is None:
+        raise NotFound(f"account {account_id!r} not found")
+    return account
+
+
+def _entitled(world: World, account_id: str) -> Account:
+    account = find_account(world, account_id)
+    if not account.acns_entitled:
+        # spec-acns §3.12: every custom_ns call fails this way, list included.
+        raise NotEntitled("This feature is not enabled for your account.")
+    return account
+
+
+def set_default_nameservers(world: World, account_id: str, ns_type: str) -> Account:
+    """Choose what new zones of the account start with (seed: "make these ACNS the default")."""
+    account = find_account(world, account_id)
+    _check_type(ns_type, "default_nameservers")
+    if ns_type == "custom.account":
+        _entitled(world, account_id)
+    account.default_nameservers = ns_type  # type: ignore[assignment]
+    return account
+
+
+def _check_type(ns_type: str, field: str) -> None:
+    if ns_type in NS_TYPES:
+        return
+    if ns_type in OTHER_NS_TYPES:
+        raise Unsupported(f"{field} type {ns_type!r} is not offered by this simulator "
+                          f"(use one of {', '.join(NS_TYPES)})")
+    raise InvalidInput(f"{field} type {ns_type!r} is not valid (use one of {', '.join(NS_TYPES)})")
+
+
+# --- account custom nameservers -----------------------------------------------------------
+
+def check_ns_set(value: object) -> int:
+    """``ns_set`` as an int in 1..5; the SDK sends floats such as 2.0 (spec-acns §6.19)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidNsSet(f"ns_set must be a number from 1 to 5, got {value!r}")
+    if not math.isfinite(value) or value != int(value) or int(value) not in SET_NUMBERS:
+        raise InvalidNsSet(f"ns_set must be a whole number from 1 to 5, got {value!r}")
+    return int(value)
+
+
+def _ns_name(value: str) -> str:
+    try:
+        return names.normalize(value, min_labels=2)
+    except names.NameError_ as exc:
+        raise InvalidName(f"invalid ns_name: {exc}") from exc
+
+
+def nameservers(world: World, account_id: str, ns_set: int | None = None) -> list[CustomNameserver]:
+    """The account's ACNS names (of one set when ``ns_set`` is given), in creation order."""
+    return [ns for ns in world.custom_ns
+            if ns.account_id == account_id and (ns_set is None or ns.ns_set == ns_set)]
+
+
+def list_nameservers(world: World, account_id: str) -> list[CustomNameserver]:
+    """The account's ACNS names; 1002 when the account is not entitled."""
+    _entitled(world, account_id)
+    return nameservers(world, account_id)
+
+
+def add_nameserver(world: World, account_id: str, ns_name: str, ns_set: object = 1) -> CustomNameserver:
+    """Create an ACNS name and assign it one IPv4 and one IPv6 address (seed step 1)."""
+    account = _entitled(world, account_id)
+    number = check_ns_set(1 if ns_set is None else ns_set)
+    name = _ns_name(ns_name)
+    for existing in nameservers(world, account_id):
+        if existing.ns_name == name:
+            # spec-acns §1.1.3: a name may be in one set only; §6.2: "already exist" wording.
+            raise NameserverExists(f"Nameserver {name} already exists (in set {existing.ns_set})")
+    if len(nameservers(world, account_id, number)) >= MAX_SET_SIZE:
+        raise SetFull(f"Nameserver set {number} is full (max {MAX_SET_SIZE} names)")
+    pool = account.byoip or world.network
+    try:
+        v4, v6 = addressing.allocate(name, pool, addressing.pool_offsets(account.byoip),
+                                     _taken_everywhere(world), world.released)
+    except addressing.PoolExhausted as exc:
+        raise InvalidInput(str(exc)) from exc
+    world.released.pop(v4, None)
+    created = CustomNameserver(account_id=account_id, ns_name=name, ns_set=number, ipv4=v4, ipv6=v6)
+    world.custom_ns.append(created)
+    return created
+
+
+def _taken_everywhere(world: World) -> set[str]:
+    """Every IPv4 and IPv6 address a server holds: BYOIP prefixes may share an IPv6 prefix."""
+    taken = taken_addresses(world)
+    taken.add(world.root_ipv6)
+    taken.update(tld.ipv6 for tld in world.tlds.values())
+    taken.update(ns.ipv6 for ns in world.cloudflare.nameservers)
+    taken.update(ns.ipv6 for host in world.hosts.values() for ns in host.nameservers)
+    taken.update(ns.ipv6 for ns in world.custom_ns)
+    return taken
+
+
+def delete_nameserver(world: World, account_id: str, ns_name: str) -> CustomNameserver:
+    """Delete an ACNS name; its addresses are released (spec-acns §6.5: zones keep their set)."""
+    _entitled(world, account_id)
+    try:
+        name = names.normalize(ns_name, min_labels=2)
+    except names.NameError_:
+        name = ns_name
+    for index, existing in enumerate(world.custom_ns):
+        if existing.account_id == account_id and existing.ns_name == name:
+            del world.custom_ns[index]
+            world.released.pop(existing.ipv4, None)
+            world.released[existing.ipv4] = name  # newest last: reused last
+            return existing
+    raise NotFound(f"Nameserver {ns_name!r} not found in account {account_id}")
+
+
+def usable_set(world: World, account_id: str, ns_set: int) -> list[CustomNameserver]:
+    """The set's names when it has at least two (spec-acns §1.1.2), else SetNotFound (1001)."""
+    members = nameservers(world, account_id, ns_set)
+    if len(members) < MIN_SET_SIZE:
+        raise SetNotFound(f"Custom Nameserver set doesn't exist: set {ns_set} has "
+                          f"{len(members)} name(s), at least {MIN_SET_SIZE} are needed")
+    return members
+
+
+# --- zones --------------------------------------------------------------------------------
+
+def find_zone(world: World, zone_id: str) -> Zone:
+    """The zone, or NotFound."""
+    zone = world.zones.get(zone_id)
+    if zone is None:
+        raise NotFound(f"zone {zone_id!r} not found")
+    return zone
+
+
+def zone_by_name(world: World, name: str) -> Zone | None:
+    """The Cloudflare zone called ``name``, if any."""
+    return next((zone for zone in world.zones.values() if zone.name == name), None)
+
+
+def create_zone(world: World, account_id: str, name: str, zone_id: str | None = None) -> Zone:
+    """Add a zone to an account; it picks up the account's default nameservers (spec-acns §1.4)."""
+    account = find_account(world, account_id)
+    try:
+        zone_name = names.normalize(name, min_labels=2)
+    except names.NameError_ as exc:
+        raise InvalidName(f"invalid zone name: {exc}") from exc
+    if zone_by_name(world, zone_name) is not None:
+        raise InvalidInput(f"zone {zone_name} already exists")
+    zone_id = zone_id or stable_id("zone", zone_name)
+    if zone_id in world.zones:
+        raise InvalidInput(f"zone id {zone_id!r} is already used")
+    zone = Zone(id=zone_id, account_id=account_id, name=zone_name, branded_ns=_branded_pair(world, zone_name))
+    world.zones[zone_id] = zone
+    if account.default_nameservers == "custom.account" and account.acns_entitled:
+        zone.nameservers = _first_fitting_set(world, zone)
+    return zone
+
+
+def delete_zone(world: World, zone_id: str) -> Zone:
+    """Remove a zone and its records."""
+    return world.zones.pop(find_zone(world, zone_id).id)
+
+
+def _branded_pair(world: World, zone_name: str) -> list[str]:
+    """Two distinct branded names chosen by the zone name (assignments never change)."""
+    pool = [ns.name for ns in world.cloudflare.nameservers]
+    digest = hashlib.sha256(zone_name.encode()).digest()
+    first = digest[0] % len(pool)
+    second = (first + 1 + digest[1] % (len(pool) - 1)) % len(pool)
+    return [pool[first], pool[second]]
+
+
+def _first_fitting_set(world: World, zone: Zone) -> NameserverSetting:
+    """Set 1 first, then 2-5; skip sets too small or clashing; else the branded pair."""
+    for number in SET_NUMBERS:
+        if len(nameservers(world, zone.account_id, number)) < MIN_SET_SIZE:
+            continue
+        if _clashing_zone(world, zone, number) is None:
+            return NameserverSetting(type="custom.account", ns_set=number)
+    return NameserverSetting()
+
+
+def _clashing_zone(world: World, zone: Zone, ns_set: int) -> Zone | None:
+    """A parent or child zone in the account that already uses ``ns_set`` (spec-acns §1.1.4)."""
+    for other in world.zones.values():
+        if other.id == zone.id or other.account_id != zone.account_id:
+            continue
+        related = names.is_subdomain(other.name, zone.name) or names.is_subdomain(zone.name, other.name)
+        setting = other.nameservers
+        if related and setting.type == "custom.account" and setting.ns_set == ns_set:
+            return other
+    return None
+
+
+def set_zone_nameservers(world: World, zone_id: str, ns_type: str, ns_set: object = None) -> Zone:
+    """Switch a zone to an ACNS set or back to its branded pair (seed step 3 and removal)."""
+    zone = find_zone(world, zone_id)
+    _check_type(ns_type, "nameservers")
+    if ns_type == "cloudflare.standard":
+        zone.nameservers = NameserverSetting()
+        return zone
+    _entitled(world, zone.account_id)
+    number = check_ns_set(1 if ns_set is None else ns_set)
+    usable_set(world, zone.account_id, number)
+    clash = _clashing_zone(world, zone, number)
+    if clash is not None:
+        raise HierarchyConflict(f"zone {zone.name} cannot use set {number}: the related zone "
+                                f"{clash.name} already uses it")
+    zone.nameservers = NameserverSetting(type="custom.account", ns_set=number)
+    return zone
+
+
+def zone_nameserver_names(world: World, zone: Zone) -> list[str]:
+    """The names a zone's apex NS RRset holds right now (spec-acns §6.5, §6.15)."""
+    setting = zone.nameservers
+    if setting.type == "custom.account" and setting.ns_set is not None:
+        members = nameservers(world, zone.account_id, setting.ns_set)
+        if members:  # a set emptied by deletions falls back to the branded pair (§6.5)
+            return [ns.ns_name for ns in members]
+    return list(zone.branded_ns)
+
+
+# --- records ------------------------------------------------------------------------------
+
+def add_record(world: World, zone_id: str, name: str, rtype: str, content: str, ttl: int = 300) -> DnsRecord:
+    """Add a record to a zone; the content must parse for its type."""
+    zone = find_zone(world, zone_id)
+    try:
+        owner = names.normalize(name if name not in ("@", "") else zone.name, hostname=False)
+    except names.NameError_ as exc:
+        raise InvalidName(f"invalid record name: {exc}") from exc
+    if not owner.endswith("." + zone.name) and owner != zone.name:
+        owner = f"{owner}.{zone.name}"  # a relative name, as in the dashboard
+    try:
+        row = zonefile.canonical(owner, rtype, content, ttl)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if row.type == "SOA" or (row.type == "NS" and owner == zone.name):
+        raise InvalidInput(f"{row.type} at the apex of {zone.name} is managed by Cloudflare")
+    record = DnsRecord(id=stable_id("record", zone.id, str(len(zone.records)), owner, row.type, row.content),
+                       **row.model_dump())
+    zone.records.append(record)
+    return record
+
+
+def provider_zone(world: World, account_id: str, ns_name: str) -> Zone | None:
+    """The account's zone closest above ``ns_name``: where its A/AAAA are created (§1.4)."""
+    best: Zone | None = None
+    for zone in world.zones.values():
+        if zone.account_id == account_id and names.is_subdomain(ns_name, zone.name):
+            if best is None or len(zone.name) > len(best.name):
+                best = zone
+    return best
+
+
+def managed_records(world: World, zone: Zone) -> Iterator[DnsRecord]:
+    """The read-only A/AAAA records Cloudflare keeps in ``zone`` for ACNS names under it."""
+    for ns in nameservers(world, zone.account_id):
+        if provider_zone(world, zone.account_id, ns.ns_name) is not zone:
+            continue
+        for rtype, value in (("A", ns.ipv4), ("AAAA", ns.ipv6)):
+            yield DnsRecord(id=stable_id("managed", zone.id, ns.ns_name, rtype), name=ns.ns_name,
+                            type=rtype, ttl=zone.ns_ttl, content=value, managed=True)
+
+
+def zone_records(world: World, zone: Zone) -> list[DnsRecord]:
+    """Every record of a zone as ``dns_records`` lists it: the user's and the managed ones."""
+    return [*zone.records, *managed_records(world, zone)]

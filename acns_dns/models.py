@@ -1,0 +1,226 @@
+"""The world's data: plain pydantic models, one class per concept, no behaviour.
+
+Owns the shape of everything the simulator knows — Cloudflare accounts, zones, account custom
+nameservers (ACNS), registrars, TLD registries with their delegations and host objects (glue),
+other DNS hosts, support tickets, credentials — and its JSON form (snapshots). Rules live in
+the operations modules; these models only check types and name syntax.
+Imports: names only.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from . import names
+
+NsType = Literal["cloudflare.standard", "custom.account"]
+RegistrarKind = Literal["cloudflare", "external"]
+GluePolicy = Literal["in-domain", "sibling"]
+SNAPSHOT_FORMAT = "acns-dns/world/1"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Record(_Model):
+    """One resource record in presentation form (RFC 1035 §5.1)."""
+
+    name: str
+    type: str
+    ttl: int = Field(default=300, ge=0, le=2**31 - 1)  # RFC 2181 §8
+    content: str
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return names.normalize(value, hostname=False)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        return value.upper()
+
+
+class DnsRecord(Record):
+    """A record of a Cloudflare zone, as ``dns_records`` lists it."""
+
+    id: str
+    managed: bool = False  # created by Cloudflare for an ACNS name: read-only
+
+
+class NameserverSetting(_Model):
+    """Which nameservers a zone uses: the branded pair, or one of the account's ACNS sets."""
+
+    type: NsType = "cloudflare.standard"
+    ns_set: int | None = None
+
+
+class Zone(_Model):
+    """A zone on Cloudflare."""
+
+    id: str
+    account_id: str
+    name: str
+    status: Literal["active", "pending"] = "active"
+    branded_ns: list[str]
+    nameservers: NameserverSetting = NameserverSetting()
+    ns_ttl: int = Field(default=86400, ge=30, le=86400)
+    records: list[DnsRecord] = []
+    created_on: str = "2026-01-01T00:00:00Z"
+
+
+class CustomNameserver(_Model):
+    """One ACNS name with the two addresses Cloudflare assigned to it."""
+
+    account_id: str
+    ns_name: str
+    ns_set: int = Field(ge=1, le=5)
+    ipv4: str
+    ipv6: str
+
+
+class AddressPool(_Model):
+    """An IPv4 and an IPv6 prefix that addresses are drawn from in step (BYOIP)."""
+
+    prefix4: str
+    prefix6: str
+
+    @field_validator("prefix4", "prefix6")
+    @classmethod
+    def _prefix(cls, value: str, info: ValidationInfo) -> str:
+        network = ipaddress.ip_network(value, strict=True)
+        if network.version != (4 if info.field_name == "prefix4" else 6):
+            raise ValueError(f"{value} is not an IPv{4 if info.field_name == 'prefix4' else 6} prefix")
+        return str(network)
+
+
+class Account(_Model):
+    """A Cloudflare account."""
+
+    id: str
+    name: str
+    acns_entitled: bool = True
+    default_nameservers: NsType = "cloudflare.standard"
+    byoip: AddressPool | None = None
+
+
+class Credential(_Model):
+    """An API token (or e-mail + global key) and the accounts it may act on."""
+
+    token: str | None = None
+    email: str | None = None
+    key: str | None = None
+    accounts: list[str] = []
+    admin: bool = False
+
+
+class Registrar(_Model):
+    """A registrar: Cloudflare Registrar (changes by support ticket) or an external one."""
+
+    id: str
+    name: str
+    kind: RegistrarKind = "external"
+
+
+class Domain(_Model):
+    """A registered domain as its TLD registry holds it: sponsor and delegation."""
+
+    name: str
+    registrar: str
+    nameservers: list[str] = []
+
+
+class HostObject(_Model):
+    """A host object at a registry: the glue addresses published for a name server name."""
+
+    name: str
+    ipv4: list[str] = []
+    ipv6: list[str] = []
+
+
+class Tld(_Model):
+    """A TLD registry and the one name server that serves its zone."""
+
+    name: str
+    server_name: str
+    ipv4: str
+    ipv6: str
+    glue_policy: GluePolicy = "sibling"  # RFC 9471 §3.2: sibling glue when it fits
+    domains: dict[str, Domain] = {}
+    hosts: dict[str, HostObject] = {}
+
+
+class HostNameserver(_Model):
+    """A name server run by a DNS host other than Cloudflare."""
+
+    name: str
+    ipv4: str
+    ipv6: str
+
+
+class HostedZone(_Model):
+    """A zone served by another DNS host, usually loaded from a zone file."""
+
+    name: str
+    source: str | None = None
+    records: list[Record] = []
+
+
+class DnsHost(_Model):
+    """A DNS provider other than Cloudflare: its name servers serve all its zones."""
+
+    id: str
+    name: str
+    nameservers: list[HostNameserver]
+    zones: list[HostedZone] = []
+
+
+class Ticket(_Model):
+    """A support ticket at Cloudflare Registrar, asking Support to change NS or glue."""
+
+    id: str
+    domain: str
+    action: Literal["set_ns", "set_glue", "delete_glue"]
+    nameservers: list[str] = []
+    host: str | None = None
+    ipv4: list[str] = []
+    ipv6: list[str] = []
+    status: Literal["open", "resolved"] = "open"
+
+
+class Network(AddressPool):
+    """The simulated address space: every server address lies in these two prefixes."""
+
+    prefix4: str = "127.53.0.0/16"
+    prefix6: str = "fd53:53:53::/48"
+
+
+class CloudflareEdge(_Model):
+    """Cloudflare's own infrastructure: the branded name servers and the zone naming them."""
+
+    zone: str = "cloudflare.com"
+    nameservers: list[HostNameserver] = []
+
+
+class World(_Model):
+    """Everything the simulator knows; the single source of truth."""
+
+    format: Literal["acns-dns/world/1"] = SNAPSHOT_FORMAT
+    description: str = ""
+    network: Network = Network()
+    root_ipv4: str = ""
+    root_ipv6: str = ""
+    cloudflare: CloudflareEdge = CloudflareEdge()
+    accounts: dict[str, Account] = {}
+    credentials: list[Credential] = []
+    zones: dict[str, Zone] = {}
+    custom_ns: list[CustomNameserver] = []
+    registrars: dict[str, Registrar] = {}
+    tlds: dict[str, Tld] = {}
+    hosts: dict[str, DnsHost] = {}
+    tickets: list[Ticket] = []
+    released: dict[str, str] = {}  # freed IPv4 address -> the ACNS name that held it, oldest first

@@ -1,0 +1,399 @@
+"""Scenarios: a whole world declared in YAML, and the packaged ones.
+
+A scenario lists TLDs, registrars, accounts (tokens, ACNS names, zones with records or zone
+files), other DNS hosts, registered domains with their delegation and glue, and then ``steps``:
+operations applied in order, to tell what happened next (a removal done in the wrong order,
+say). Building goes through the same operations as the API, so a scenario can only declare a
+world the rules allow. Addresses are written for the default prefixes (127.53.0.0/16 and
+fd53:53:53::/48) and are moved to the same offsets when another network is asked for.
+Errors name the file, the field path and what was expected — never a traceback.
+Imports: names, errors, models, addressing, infrastructure, the operations modules, zonefile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from . import addressing, cloudflare_ops, infrastructure, registrar_ops, zonefile
+from .errors import AcnsError, ScenarioError
+from .models import AddressPool, Credential, HostedZone, Network, Record, World
+
+PACKAGED_DIR = Path(__file__).parent / "scenarios"
+ZONEFILE_DIR = Path(__file__).parent.parent / "zonefiles"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RecordSpec(_Spec):
+    name: str = "@"
+    type: str
+    content: str | None = None
+    address_of: str | None = None  # A/AAAA: the address the world gives that server name
+    ttl: int = 300
+
+
+class NameserverSetting(_Spec):
+    type: Literal["cloudflare.standard", "custom.account"]
+    ns_set: int | None = None
+
+
+class ZoneSpec(_Spec):
+    name: str
+    nameservers: NameserverSetting | None = None
+    records: list[RecordSpec] = []
+
+
+class NsSpec(_Spec):
+    ns_name: str
+    ns_set: int = 1
+
+
+class KeySpec(_Spec):
+    email: str
+    key: str
+
+
+class PoolSpec(_Spec):
+    prefix4: str
+    prefix6: str
+
+
+class AccountSpec(_Spec):
+    name: str
+    id: str | None = None
+    acns_entitled: bool = True
+    default_nameservers: Literal["cloudflare.standard", "custom.account"] = "cloudflare.standard"
+    tokens: list[str] = []
+    api_keys: list[KeySpec] = []
+    byoip: PoolSpec | None = None
+    custom_nameservers: list[NsSpec] = []
+    zones: list[ZoneSpec] = []
+
+
+class HostNsSpec(_Spec):
+    name: str
+    ipv4: str | None = None
+    ipv6: str | None = None
+
+
+class HostZoneSpec(_Spec):
+    name: str
+    zonefile: str | None = None
+    records: list[RecordSpec] = []
+
+
+class HostSpec(_Spec):
+    id: str
+    name: str
+    nameservers: list[HostNsSpec]
+    zones: list[HostZoneSpec] = []
+
+
+class GlueSpec(_Spec):
+    host: str
+    ipv4: list[str] | None = None  # omitted: the addresses the world gives this name
+    ipv6: list[str] | None = None
+
+
+class DomainSpec(_Spec):
+    name: str
+    registrar: str
+    nameservers: list[str] = []
+    nameservers_from_cloudflare: bool = False  # the NS Cloudflare shows for the zone of this name
+    glue: list[GlueSpec] = []
+
+
+class TldSpec(_Spec):
+    name: str
+    glue_policy: Literal["in-domain", "sibling"] = "sibling"
+
+
+class RegistrarSpec(_Spec):
+    id: str
+    name: str
+    kind: Literal["cloudflare", "external"] = "external"
+
+
+class StepSpec(_Spec):
+    op: Literal["add_nameserver", "delete_nameserver", "use_custom_nameservers",
+                "use_standard_nameservers", "set_registrar_nameservers", "set_glue",
+                "open_ticket", "resolve_ticket", "set_default_nameservers"]
+    account: str | None = None
+    zone: str | None = None
+    ns_name: str | None = None
+    ns_set: int | None = None
+    registrar: str | None = None
+    domain: str | None = None
+    nameservers: list[str] | None = None
+    host: str | None = None
+    ipv4: list[str] | None = None
+    ipv6: list[str] | None = None
+    action: str | None = None
+    ticket: str | None = None
+    type: str | None = None
+
+
+class ScenarioSpec(_Spec):
+    description: str
+    tlds: list[TldSpec] = []
+    registrars: list[RegistrarSpec] = []
+    accounts: list[AccountSpec] = []
+    hosts: list[HostSpec] = []
+    domains: list[DomainSpec] = []
+    steps: list[StepSpec] = []
+
+
+# --- finding and reading ------------------------------------------------------------------
+
+def packaged() -> list[tuple[str, str]]:
+    """(name, description) of every packaged scenario, ``default`` first."""
+    found = []
+    for path in sorted(PACKAGED_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text()) or {}
+        found.append((path.stem, " ".join(str(data.get("description", "")).split())))
+    return sorted(found, key=lambda item: (item[0] != "default", item[0]))
+
+
+def resolve(source: str) -> Path:
+    """The file for a packaged scenario name or a path."""
+    candidate = PACKAGED_DIR / f"{source}.yaml"
+    if "/" not in source and not source.endswith((".yaml", ".yml")) and candidate.exists():
+        return candidate
+    path = Path(source)
+    if not path.exists():
+        known = ", ".join(name for name, _ in packaged())
+        raise ScenarioError(f"{source}: no such scenario file or packaged scenario (packaged: {known})")
+    return path
+
+
+def read_spec(path: Path) -> ScenarioSpec:
+    """Parse and validate a scenario file.
+
+    Raises:
+        ScenarioError: one line naming the file, the field path and what was expected.
+    """
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise ScenarioError(f"{path}:{where} not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc.strerror}") from exc
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{path}: expected a mapping with 'description' and the world's parts")
+    try:
+        return ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = _field_path(first["loc"])
+        got = "" if first["type"] == "missing" else f" (got {first.get('input')!r})"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ScenarioError(f"{path}: {field}: {first['msg']}{got}{more}") from None
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def load(source: str, network: Network | None = None) -> World:
+    """Build the world a scenario declares (``source``: packaged name or file path)."""
+    path = resolve(source)
+    return build(read_spec(path), path, network or Network())
+
+
+# --- building -----------------------------------------------------------------------------
+
+class _Builder:
+    """Applies a spec to a new world, keeping the field path for error messages."""
+
+    def __init__(self, spec: ScenarioSpec, path: Path, network: Network) -> None:
+        self.spec, self.path, self.network = spec, path, network
+        self.world = infrastructure.new_world(network, " ".join(spec.description.split()))
+        self.accounts: dict[str, str] = {}  # account name or id -> id
+
+    def at(self, field: str, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except (AcnsError, ValueError) as exc:
+            message = exc.message if isinstance(exc, AcnsError) else _one_line(exc)
+            raise ScenarioError(f"{self.path}: {field}: {message}") from None
+
+    def address(self, value: str) -> str:
+        return addressing.rebase(value, Network(), self.network)
+
+    def record(self, spec: RecordSpec, zone: str) -> Record:
+        if spec.address_of is not None:
+            v4, v6 = _server_addresses(self.world, spec.address_of)
+            content = v4 if spec.type.upper() == "A" else v6
+        elif spec.content is None:
+            raise ValueError("a record needs content (or address_of for A/AAAA)")
+        else:
+            content = self.address(spec.content) if spec.type.upper() in ("A", "AAAA") else spec.content
+        owner = zone if spec.name in ("@", "") else (
+            spec.name.rstrip(".") if spec.name.endswith(".") else f"{spec.name}.{zone}")
+        return zonefile.canonical(owner, spec.type, content, spec.ttl)
+
+
+def _one_line(exc: ValueError) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        return f"{_field_path(first['loc'])}: {first['msg']}"
+    return str(exc)
+
+
+def build(spec: ScenarioSpec, path: Path, network: Network) -> World:
+    """Apply ``spec`` through the world's operations; errors name the field path."""
+    b = _Builder(spec, path, network)
+    for i, tld in enumerate(spec.tlds):
+        b.at(f"tlds[{i}]", lambda t=tld: infrastructure.add_tld(b.world, t.name, t.glue_policy))
+    for i, reg in enumerate(spec.registrars):
+        b.at(f"registrars[{i}]", lambda r=reg: infrastructure.add_registrar(b.world, r.id, r.name, r.kind))
+    for i, account in enumerate(spec.accounts):
+        _build_account(b, f"accounts[{i}]", account)
+    for i, host in enumerate(spec.hosts):
+        _build_host(b, f"hosts[{i}]", host)
+    for i, domain in enumerate(spec.domains):
+        _build_domain(b, f"domains[{i}]", domain)
+    for i, step in enumerate(spec.steps):
+        b.at(f"steps[{i}] ({step.op})", lambda s=step: _apply_step(b, s))
+    return b.world
+
+
+def _build_account(b: _Builder, field: str, spec: AccountSpec) -> None:
+    world = b.world
+    account = b.at(field, lambda: cloudflare_ops.add_account(world, spec.name, spec.id, spec.acns_entitled))
+    b.accounts[spec.name] = b.accounts[account.id] = account.id
+    if spec.byoip is not None:
+        pool = spec.byoip
+        account.byoip = b.at(f"{field}.byoip", lambda: AddressPool(prefix4=pool.prefix4, prefix6=pool.prefix6))
+    for token in spec.tokens:
+        world.credentials.append(Credential(token=token, accounts=[account.id]))
+    for key in spec.api_keys:
+        world.credentials.append(Credential(email=key.email, key=key.key, accounts=[account.id]))
+    for i, ns in enumerate(spec.custom_nameservers):
+        b.at(f"{field}.custom_nameservers[{i}]",
+             lambda n=ns: cloudflare_ops.add_nameserver(world, account.id, n.ns_name, n.ns_set))
+    for i, zone_spec in enumerate(spec.zones):
+        zfield = f"{field}.zones[{i}]"
+        zone = b.at(zfield, lambda z=zone_spec: cloudflare_ops.create_zone(world, account.id, z.name))
+        for j, rec in enumerate(zone_spec.records):
+            row = b.at(f"{zfield}.records[{j}]", lambda r=rec: b.record(r, zone.name))
+            b.at(f"{zfield}.records[{j}]", lambda r=row: cloudflare_ops.add_record(
+                world, zone.id, r.name, r.type, r.content, r.ttl))
+        setting = zone_spec.nameservers
+        if setting is not None:
+            b.at(f"{zfield}.nameservers", lambda s=setting: cloudflare_ops.set_zone_nameservers(
+                world, zone.id, s.type, s.ns_set))
+    if spec.default_nameservers != "cloudflare.standard":
+        b.at(f"{field}.default_nameservers", lambda: cloudflare_ops.set_default_nameservers(
+            world, account.id, spec.default_nameservers))
+
+
+def _build_host(b: _Builder, field: str, spec: HostSpec) -> None:
+    zones = []
+    for i, zone_spec in enumerate(spec.zones):
+        zones.append(b.at(f"{field}.zones[{i}]", lambda z=zone_spec: _hosted_zone(b, z)))
+    servers = [{"name": ns.name, "ipv4": b.address(ns.ipv4) if ns.ipv4 else "",
+                "ipv6": b.address(ns.ipv6) if ns.ipv6 else ""} for ns in spec.nameservers]
+    b.at(f"{field}.nameservers", lambda: infrastructure.add_host(b.world, spec.id, spec.name, servers, zones))
+
+
+def _hosted_zone(b: _Builder, spec: HostZoneSpec) -> HostedZone:
+    rows = [b.record(r, spec.name) for r in spec.records]
+    source = None
+    if spec.zonefile:
+        path = _zonefile_path(b.path, spec.zonefile)
+        source = str(spec.zonefile)
+        for row in zonefile.parse(path.read_text(), spec.name, str(path)):
+            if row.type in ("A", "AAAA"):
+                row = row.model_copy(update={"content": b.address(row.content)})
+            rows.append(row)
+    if not any(r.type == "SOA" and r.name == spec.name for r in rows):
+        raise ValueError(f"zone {spec.name} has no SOA record at its apex")
+    return HostedZone(name=spec.name, source=source, records=rows)
+
+
+def _zonefile_path(scenario: Path, name: str) -> Path:
+    for base in (scenario.parent, ZONEFILE_DIR, Path.cwd()):
+        if (base / name).is_file():
+            return base / name
+    raise ValueError(f"zone file {name!r} not found next to {scenario} or in {ZONEFILE_DIR}")
+
+
+def _build_domain(b: _Builder, field: str, spec: DomainSpec) -> None:
+    world = b.world
+    nameservers = list(spec.nameservers)
+    if spec.nameservers_from_cloudflare:
+        zone_id = b.at(f"{field}.nameservers_from_cloudflare", lambda: _zone_id(world, spec.name))
+        nameservers = cloudflare_ops.zone_nameserver_names(world, world.zones[zone_id])
+    b.at(field, lambda: infrastructure.register_domain(world, spec.registrar, spec.name, nameservers))
+    for i, glue in enumerate(spec.glue):
+        def publish(g: GlueSpec = glue) -> None:
+            v4, v6 = _glue_addresses(b, g)
+            registrar_ops.set_glue(world, spec.registrar, g.host, v4, v6, by_support=True)
+        b.at(f"{field}.glue[{i}]", publish)
+
+
+def _glue_addresses(b: _Builder, glue: GlueSpec) -> tuple[list[str], list[str]]:
+    """Explicit addresses, or those the world gives the name (as a user copies them)."""
+    if glue.ipv4 is not None or glue.ipv6 is not None:
+        return [b.address(a) for a in glue.ipv4 or []], [b.address(a) for a in glue.ipv6 or []]
+    v4, v6 = _server_addresses(b.world, glue.host)
+    return [v4], [v6]
+
+
+def _server_addresses(world: World, name: str) -> tuple[str, str]:
+    """The IPv4 and IPv6 address of an ACNS name or another host's name server."""
+    wanted = name.lower().rstrip(".")
+    servers = [(ns.ns_name, ns.ipv4, ns.ipv6) for ns in world.custom_ns]
+    servers += [(ns.name, ns.ipv4, ns.ipv6) for h in world.hosts.values() for ns in h.nameservers]
+    for server, v4, v6 in servers:
+        if server == wanted:
+            return v4, v6
+    raise ValueError(f"no ACNS name or name server called {wanted} exists to take addresses from")
+
+
+def _apply_step(b: _Builder, step: StepSpec) -> object:
+    world = b.world
+    zone_id = _zone_id(world, step.zone) if step.zone else ""
+    account_id = b.accounts.get(step.account or "", step.account or "")
+    actions: dict[str, Callable[[], object]] = {
+        "add_nameserver": lambda: cloudflare_ops.add_nameserver(world, account_id, step.ns_name or "",
+                                                                step.ns_set),
+        "delete_nameserver": lambda: cloudflare_ops.delete_nameserver(world, account_id, step.ns_name or ""),
+        "use_custom_nameservers": lambda: cloudflare_ops.set_zone_nameservers(
+            world, zone_id, "custom.account", step.ns_set),
+        "use_standard_nameservers": lambda: cloudflare_ops.set_zone_nameservers(
+            world, zone_id, "cloudflare.standard"),
+        "set_default_nameservers": lambda: cloudflare_ops.set_default_nameservers(
+            world, account_id, step.type or ""),
+        "set_registrar_nameservers": lambda: registrar_ops.set_nameservers(
+            world, step.registrar or "", step.domain or "", step.nameservers or []),
+        "set_glue": lambda: registrar_ops.set_glue(
+            world, step.registrar or "", step.host or "", *_glue_addresses(
+                b, GlueSpec(host=step.host or "", ipv4=step.ipv4, ipv6=step.ipv6))),
+        "open_ticket": lambda: registrar_ops.open_ticket(
+            world, step.domain or "", step.action or "", step.nameservers, step.host,
+            *(_glue_addresses(b, GlueSpec(host=step.host or "", ipv4=step.ipv4, ipv6=step.ipv6))
+              if step.action == "set_glue" else (None, None))),
+        "resolve_ticket": lambda: registrar_ops.resolve_ticket(world, step.ticket or ""),
+    }
+    return actions[step.op]()
+
+
+def _zone_id(world: World, name: str) -> str:
+    zone = cloudflare_ops.zone_by_name(world, name.lower().rstrip("."))
+    if zone is None:
+        raise ValueError(f"no Cloudflare zone named {name!r}")
+    return zone.id

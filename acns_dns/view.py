@@ -1,0 +1,244 @@
+"""The compiled, immutable view of the world that DNS answers are read from.
+
+``compile_view(world)`` turns the world into, per simulated server address, the zones that
+server is authoritative for; each zone holds its RRsets by (owner, type), its names (empty
+non-terminals included, RFC 8020), its delegations (cuts) and the addresses it can give as
+glue. A new view is built after each change and swapped in with one assignment, so no answer
+mixes two states. Imports: names, models, cloudflare_ops, infrastructure (reads only).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+
+from . import cloudflare_ops, names
+from .infrastructure import ROOT_SERVER
+from .models import Record, World
+
+TLD_TTL = 172800  # what real TLD registries publish for NS and glue
+SOA_TIMERS = "10000 2400 604800 1800"  # refresh retry expire minimum (spec-acns §3.10 example)
+
+
+class Role(Enum):
+    """What a simulated server is in the world."""
+
+    ROOT = "root"
+    TLD = "tld"
+    CLOUDFLARE = "cloudflare"
+    HOST = "host"
+
+
+@dataclass(frozen=True)
+class RR:
+    """One resource record: lower-case owner without trailing dot, type name, TTL, rdata text."""
+
+    name: str
+    rtype: str
+    ttl: int
+    rdata: str
+
+
+@dataclass(frozen=True)
+class ZoneData:
+    """One zone as a server holds it."""
+
+    apex: str
+    rrsets: Mapping[tuple[str, str], tuple[RR, ...]]
+    names: frozenset[str]
+    cuts: Mapping[str, tuple[RR, ...]]
+    addresses: Mapping[str, tuple[RR, ...]]
+    soa: RR
+    sibling_glue: bool = True
+
+    @property
+    def negative_soa(self) -> RR:
+        """The SOA for negative answers: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3, §5)."""
+        minimum = int(self.soa.rdata.split()[-1])
+        return RR(self.soa.name, "SOA", min(self.soa.ttl, minimum), self.soa.rdata)
+
+
+@dataclass(frozen=True)
+class Server:
+    """A simulated name server: where it listens and which zones it serves."""
+
+    role: Role
+    name: str
+    ipv4: str
+    ipv6: str
+    zones: Mapping[str, ZoneData]
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class View:
+    """Every simulated server by address (IPv4 and IPv6 keys alike)."""
+
+    servers: Mapping[str, Server]
+    version: int = 0
+    listing: tuple[Server, ...] = field(default=())
+
+    def server(self, address: str) -> Server | None:
+        """The server at ``address``, or None when nobody holds it."""
+        return self.servers.get(address)
+
+
+def build_zone(apex: str, records: Iterable[RR], cuts: Mapping[str, tuple[RR, ...]] | None = None,
+               addresses: Mapping[str, tuple[RR, ...]] | None = None, sibling_glue: bool = True) -> ZoneData:
+    """Index a zone's records; NS RRsets below the apex become cuts (RFC 1034 §4.2.1)."""
+    grouped: dict[tuple[str, str], list[RR]] = defaultdict(list)
+    for rr in records:
+        grouped[(rr.name, rr.rtype)].append(rr)
+    rrsets: dict[tuple[str, str], tuple[RR, ...]] = {}
+    for key, rrs in grouped.items():
+        ttl = min(rr.ttl for rr in rrs)  # RFC 2181 §5.2: one TTL per RRset
+        unique = dict.fromkeys(RR(rr.name, rr.rtype, ttl, rr.rdata) for rr in rrs)
+        rrsets[key] = tuple(unique)
+    all_cuts = dict(cuts or {})
+    for (owner, rtype), rrset in rrsets.items():
+        if rtype == "NS" and owner != apex:
+            all_cuts[owner] = rrset
+    all_addresses: dict[str, tuple[RR, ...]] = defaultdict(tuple)
+    for (owner, rtype), rrset in rrsets.items():
+        if rtype in ("A", "AAAA"):
+            all_addresses[owner] += rrset
+    for owner, rrs in (addresses or {}).items():
+        all_addresses[owner] += rrs
+    soa = rrsets.get((apex, "SOA"))
+    if not soa:
+        raise ValueError(f"zone {names.fqdn(apex)} has no SOA record")
+    return ZoneData(
+        apex=apex,
+        rrsets=MappingProxyType(rrsets),
+        names=frozenset(_with_empty_non_terminals(apex, [owner for owner, _ in rrsets] + list(all_cuts))),
+        cuts=MappingProxyType(all_cuts),
+        addresses=MappingProxyType(dict(all_addresses)),
+        soa=soa[0],
+        sibling_glue=sibling_glue,
+    )
+
+
+def _with_empty_non_terminals(apex: str, owners: Iterable[str]) -> set[str]:
+    """Owners plus every name between them and the apex (RFC 8020 §3.1: those exist)."""
+    found: set[str] = set()
+    for owner in owners:
+        for name in names.parents(owner):
+            if name in found or not names.is_subdomain(name, apex):
+                break
+            found.add(name)
+    return found
+
+
+def _soa(apex: str, mname: str, rname: str, ttl: int = 3600, serial: int = 2026112801) -> RR:
+    return RR(apex, "SOA", ttl, f"{names.fqdn(mname)} {names.fqdn(rname)} {serial} {SOA_TIMERS}")
+
+
+def _addresses(name: str, ipv4: Iterable[str], ipv6: Iterable[str], ttl: int) -> list[RR]:
+    return [*(RR(name, "A", ttl, a) for a in ipv4), *(RR(name, "AAAA", ttl, a) for a in ipv6)]
+
+
+def _ns(owner: str, targets: Iterable[str], ttl: int) -> tuple[RR, ...]:
+    return tuple(RR(owner, "NS", ttl, names.fqdn(t)) for t in targets)
+
+
+def _from_record(row: Record) -> RR:
+    return RR(row.name, row.type, row.ttl, row.content)
+
+
+# --- the roles ----------------------------------------------------------------------------
+
+def root_zones(world: World) -> dict[str, ZoneData]:
+    """The root zone (a delegation to every TLD, with glue) and root-servers.net."""
+    server = _addresses(ROOT_SERVER, [world.root_ipv4], [world.root_ipv6], 3600000)
+    cuts = {tld.name: _ns(tld.name, [tld.server_name], TLD_TTL) for tld in world.tlds.values()}
+    glue: dict[str, tuple[RR, ...]] = {
+        tld.server_name: tuple(_addresses(tld.server_name, [tld.ipv4], [tld.ipv6], TLD_TTL))
+        for tld in world.tlds.values()}
+    glue[ROOT_SERVER] = tuple(server)
+    root = build_zone("", [_soa("", ROOT_SERVER, "nstld.verisign-grs.com", 86400),
+                           *_ns("", [ROOT_SERVER], 518400)], cuts=cuts, addresses=glue)
+    servers_zone = build_zone("root-servers.net", [
+        _soa("root-servers.net", ROOT_SERVER, "nstld.verisign-grs.com"),
+        *_ns("root-servers.net", [ROOT_SERVER], 3600000), *server])
+    return {"": root, "root-servers.net": servers_zone}
+
+
+def tld_zone(world: World, tld_name: str) -> ZoneData:
+    """A TLD registry's zone: delegations from the registrars, host objects as glue."""
+    tld = world.tlds[tld_name]
+    records = [_soa(tld.name, tld.server_name, f"hostmaster.nic.{tld.name}", 900),
+               *_ns(tld.name, [tld.server_name], TLD_TTL),
+               *_addresses(tld.server_name, [tld.ipv4], [tld.ipv6], TLD_TTL)]
+    cuts = {d.name: _ns(d.name, d.nameservers, TLD_TTL) for d in tld.domains.values() if d.nameservers}
+    glue = {h.name: tuple(_addresses(h.name, h.ipv4, h.ipv6, TLD_TTL)) for h in tld.hosts.values()}
+    return build_zone(tld.name, records, cuts=cuts, addresses=glue,
+                      sibling_glue=tld.glue_policy == "sibling")
+
+
+def cloudflare_zones(world: World) -> dict[str, ZoneData]:
+    """Every zone the Cloudflare edge serves: active account zones and cloudflare.com itself."""
+    zones: dict[str, ZoneData] = {}
+    for zone in world.zones.values():
+        if zone.status != "active":
+            continue
+        ns_names = cloudflare_ops.zone_nameserver_names(world, zone)
+        records = [_soa(zone.name, sorted(ns_names)[0], "dns.cloudflare.com"),  # spec-acns §6.14
+                   *_ns(zone.name, ns_names, zone.ns_ttl),
+                   *(_from_record(r) for r in cloudflare_ops.zone_records(world, zone))]
+        zones[zone.name] = build_zone(zone.name, records)
+    edge = world.cloudflare
+    edge_records = [_soa(edge.zone, edge.nameservers[0].name, "dns.cloudflare.com"),
+                    *_ns(edge.zone, [ns.name for ns in edge.nameservers[:2]], 86400)]
+    for ns in edge.nameservers:
+        edge_records += _addresses(ns.name, [ns.ipv4], [ns.ipv6], 86400)
+    zones[edge.zone] = build_zone(edge.zone, edge_records)
+    return zones
+
+
+def host_zones(world: World, host_id: str) -> dict[str, ZoneData]:
+    """The zones another DNS host serves, from its zone files."""
+    host = world.hosts[host_id]
+    return {zone.name: build_zone(zone.name, [_from_record(r) for r in zone.records]) for zone in host.zones}
+
+
+def compile_view(world: World, version: int = 0, edge_aliases: Iterable[str] = ()) -> View:
+    """Compile the world into a View; ``edge_aliases`` also answer as the Cloudflare edge."""
+    listing: list[Server] = []
+    root = root_zones(world)
+    listing.append(Server(Role.ROOT, ROOT_SERVER, world.root_ipv4, world.root_ipv6, root, "root"))
+    for tld in world.tlds.values():
+        zones = {tld.name: tld_zone(world, tld.name)}
+        listing.append(Server(Role.TLD, tld.server_name, tld.ipv4, tld.ipv6, zones, f"{tld.name} registry"))
+    edge = MappingProxyType(cloudflare_zones(world))
+    for ns in world.cloudflare.nameservers:
+        listing.append(Server(Role.CLOUDFLARE, ns.name, ns.ipv4, ns.ipv6, edge, "Cloudflare (branded)"))
+    for acns in world.custom_ns:
+        listing.append(Server(Role.CLOUDFLARE, acns.ns_name, acns.ipv4, acns.ipv6, edge,
+                              f"Cloudflare (ACNS set {acns.ns_set})"))
+    for alias in edge_aliases:
+        listing.append(Server(Role.CLOUDFLARE, "edge", alias, "", edge, "Cloudflare edge"))
+    for host in world.hosts.values():
+        zones = MappingProxyType(host_zones(world, host.id))
+        for ns in host.nameservers:
+            listing.append(Server(Role.HOST, ns.name, ns.ipv4, ns.ipv6, zones, host.name))
+    servers: dict[str, Server] = {}
+    for server in listing:
+        for address in (server.ipv4, server.ipv6):
+            if address:
+                servers.setdefault(address, server)
+    return View(servers=MappingProxyType(servers), version=version, listing=tuple(listing))
+
+
+def describe(view: View) -> list[dict[str, object]]:
+    """One row per simulated server: role, name, addresses, zones (``acns-dns servers``)."""
+    return [{
+        "role": server.role.value,
+        "name": server.name,
+        "label": server.label,
+        "ipv4": server.ipv4,
+        "ipv6": server.ipv6,
+        "zones": sorted(names.fqdn(apex) for apex in server.zones),
+    } for server in view.listing]

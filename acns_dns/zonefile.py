@@ -1,0 +1,89 @@
+"""RFC 1035 zone files and record text, through dnslib.
+
+Owns turning zone-file text into the world's ``Record`` rows (with the file and line of any
+error), checking that one record's content parses for its type, and turning a ``Record`` into a
+dnslib RR for the wire. Imports: names, models, dnslib.
+"""
+
+from __future__ import annotations
+
+from dnslib import QTYPE, RR, DNSLabel
+
+from . import names
+from .models import Record
+
+# Types a zone or a Cloudflare record may hold; anything else is refused with a clear message.
+SUPPORTED_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV", "CAA", "PTR", "DS", "HINFO")
+
+
+class ZoneFileError(ValueError):
+    """Zone file text that does not parse; the message names where."""
+
+
+def to_rr(record: Record) -> RR:
+    """The dnslib RR for one record (content in presentation form)."""
+    text = f"{names.fqdn(record.name)} {record.ttl} IN {record.type} {record.content}"
+    parsed = RR.fromZone(text)
+    if len(parsed) != 1:
+        raise ValueError(f"{text!r} is not one record")
+    return parsed[0]
+
+
+def from_rr(rr: RR) -> Record:
+    """The world's record row for a dnslib RR."""
+    return Record(
+        name=str(rr.rname),
+        type=QTYPE.get(rr.rtype),
+        ttl=rr.ttl,
+        content=rr.rdata.toZone(),
+    )
+
+
+def canonical(name: str, rtype: str, content: str, ttl: int = 300) -> Record:
+    """Check ``content`` for ``rtype`` and return the record in canonical form.
+
+    Raises:
+        ValueError: naming the type and the content when they do not parse.
+    """
+    rtype = rtype.upper()
+    if rtype not in SUPPORTED_TYPES:
+        raise ValueError(f"record type {rtype!r} is not supported (use one of {', '.join(SUPPORTED_TYPES)})")
+    try:
+        rr = to_rr(Record(name=name, type=rtype, ttl=ttl, content=content))
+    except Exception as exc:  # dnslib raises many kinds for bad rdata
+        raise ValueError(f"{rtype} content {content!r} for {name!r} does not parse: {exc}") from exc
+    return from_rr(rr)
+
+
+def parse(text: str, origin: str, source: str = "<zone>") -> list[Record]:
+    """Parse zone-file text (``$ORIGIN``, ``$TTL``, parentheses) into records.
+
+    Raises:
+        ZoneFileError: naming ``source`` and, where it can be found, the line.
+    """
+    try:
+        rows = [from_rr(rr) for rr in RR.fromZone(text, origin=names.fqdn(origin), ttl=3600)]
+    except Exception as exc:
+        raise ZoneFileError(f"{source}{_bad_line(text, origin)}: {exc}") from exc
+    for row in rows:
+        if row.type not in SUPPORTED_TYPES:
+            raise ZoneFileError(f"{source}: record type {row.type} of {row.name} is not supported")
+        if not names.is_subdomain(row.name, names.normalize(origin, min_labels=0)):
+            raise ZoneFileError(f"{source}: {row.name} lies outside the zone {origin}")
+    return rows
+
+
+def _bad_line(text: str, origin: str) -> str:
+    """Find the first line that fails on its own, to point the user at it."""
+    label = DNSLabel(names.fqdn(origin))
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.split(";", 1)[0].strip()
+        if not stripped or stripped.startswith("$") or "(" in stripped or ")" in stripped:
+            continue
+        if line[:1].isspace():
+            continue
+        try:
+            RR.fromZone(line, origin=label, ttl=3600)
+        except Exception:
+            return f", line {number}"
+    return ""
