@@ -8,6 +8,7 @@ does not fit (RFC 2181 §9). Imports: names, view.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -68,12 +69,12 @@ def lookup(view: View, address: str, qname: str, qtype: str, qclass: str = "IN")
     return _in_zone(zone, name, qtype)
 
 
-def _closest_zone(zones: dict[str, ZoneData] | object, name: str) -> ZoneData | None:
+def _closest_zone(zones: Mapping[str, ZoneData], name: str) -> ZoneData | None:
     """The nearest enclosing zone of ``name`` among ``zones`` (RFC 1034 §4.3.2 step 2)."""
     for candidate in names.parents(name):
-        zone = zones.get(candidate)  # type: ignore[attr-defined]
+        zone = zones.get(candidate)
         if zone is not None:
-            return zone  # type: ignore[no-any-return]
+            return zone
     return None
 
 
@@ -132,12 +133,16 @@ def _data(zone: ZoneData, name: str, qtype: str) -> Answer:
 
 
 def _ns_addresses(zone: ZoneData, rrset: tuple[RR, ...]) -> tuple[RR, ...]:
-    """A/AAAA of in-zone NS targets: optional additional data (RFC 1034 §4.3.2 step 6)."""
+    """A/AAAA of in-zone NS targets: optional additional data (RFC 1034 §4.3.2 step 6).
+
+    Addresses below a cut are glue and still belong here: the root's priming answer carries
+    the root servers' addresses although root-servers.net lies below net (RFC 8109 §3.3).
+    """
     found: list[RR] = []
     for ns in rrset:
         target = ns.rdata.lower().rstrip(".")
-        if names.is_subdomain(target, zone.apex) and _highest_cut(zone, target) is None:
-            found += zone.rrsets.get((target, "A"), ()) + zone.rrsets.get((target, "AAAA"), ())
+        if names.is_subdomain(target, zone.apex):
+            found += zone.addresses.get(target, ())
     return tuple(found)
 
 

@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "scenario_cmd",  # acns-dns scenarios
     "serve_cmd",  # acns-dns serve, acns-dns servers
     "client_cmd",  # acns-dns ns|zone|registrar|ticket (clients of the HTTP API)
+    "trace_cmd",  # acns-dns trace, acns-dns check (over real DNS)
 )
 
 

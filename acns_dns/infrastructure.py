@@ -80,7 +80,7 @@ def add_tld(world: World, name: str, glue_policy: str = "sibling") -> Tld:
         raise InvalidInput(f"glue_policy {glue_policy!r} must be 'in-domain' or 'sibling'")
     v4, v6 = addressing.lowest_free(world.network, addressing.TLD_OFFSETS, taken_addresses(world))
     tld = Tld(name=tld_name, server_name=f"ns1.nic.{tld_name}", ipv4=v4, ipv6=v6,
-              glue_policy=glue_policy)  # type: ignore[arg-type]
+              glue_policy=glue_policy)
     world.tlds[tld_name] = tld
     return tld
 
@@ -91,7 +91,7 @@ def add_registrar(world: World, registrar_id: str, name: str, kind: str = "exter
         raise InvalidInput(f"registrar id {registrar_id!r} is empty or already used")
     if kind not in ("cloudflare", "external"):
         raise InvalidInput(f"registrar kind {kind!r} must be 'cloudflare' or 'external'")
-    registrar = Registrar(id=registrar_id, name=name, kind=kind)  # type: ignore[arg-type]
+    registrar = Registrar(id=registrar_id, name=name, kind=kind)
     world.registrars[registrar_id] = registrar
     return registrar
 

@@ -19,7 +19,7 @@ from . import names
 NsType = Literal["cloudflare.standard", "custom.account"]
 RegistrarKind = Literal["cloudflare", "external"]
 GluePolicy = Literal["in-domain", "sibling"]
-SNAPSHOT_FORMAT = "acns-dns/world/1"
+SNAPSHOT_FORMAT: Literal["acns-dns/world/1"] = "acns-dns/world/1"
 
 
 class _Model(BaseModel):

@@ -13,6 +13,7 @@ Imports: names, errors, models, addressing, infrastructure, the operations modul
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -256,9 +257,9 @@ def build(spec: ScenarioSpec, path: Path, network: Network) -> World:
     """Apply ``spec`` through the world's operations; errors name the field path."""
     b = _Builder(spec, path, network)
     for i, tld in enumerate(spec.tlds):
-        b.at(f"tlds[{i}]", lambda t=tld: infrastructure.add_tld(b.world, t.name, t.glue_policy))
+        b.at(f"tlds[{i}]", partial(infrastructure.add_tld, b.world, tld.name, tld.glue_policy))
     for i, reg in enumerate(spec.registrars):
-        b.at(f"registrars[{i}]", lambda r=reg: infrastructure.add_registrar(b.world, r.id, r.name, r.kind))
+        b.at(f"registrars[{i}]", partial(infrastructure.add_registrar, b.world, reg.id, reg.name, reg.kind))
     for i, account in enumerate(spec.accounts):
         _build_account(b, f"accounts[{i}]", account)
     for i, host in enumerate(spec.hosts):
@@ -266,7 +267,7 @@ def build(spec: ScenarioSpec, path: Path, network: Network) -> World:
     for i, domain in enumerate(spec.domains):
         _build_domain(b, f"domains[{i}]", domain)
     for i, step in enumerate(spec.steps):
-        b.at(f"steps[{i}] ({step.op})", lambda s=step: _apply_step(b, s))
+        b.at(f"steps[{i}] ({step.op})", partial(_apply_step, b, step))
     return b.world
 
 
@@ -276,25 +277,26 @@ def _build_account(b: _Builder, field: str, spec: AccountSpec) -> None:
     b.accounts[spec.name] = b.accounts[account.id] = account.id
     if spec.byoip is not None:
         pool = spec.byoip
-        account.byoip = b.at(f"{field}.byoip", lambda: AddressPool(prefix4=pool.prefix4, prefix6=pool.prefix6))
+        account.byoip = b.at(f"{field}.byoip", partial(AddressPool, prefix4=pool.prefix4,
+                                                      prefix6=pool.prefix6))
     for token in spec.tokens:
         world.credentials.append(Credential(token=token, accounts=[account.id]))
     for key in spec.api_keys:
         world.credentials.append(Credential(email=key.email, key=key.key, accounts=[account.id]))
     for i, ns in enumerate(spec.custom_nameservers):
         b.at(f"{field}.custom_nameservers[{i}]",
-             lambda n=ns: cloudflare_ops.add_nameserver(world, account.id, n.ns_name, n.ns_set))
+             partial(cloudflare_ops.add_nameserver, world, account.id, ns.ns_name, ns.ns_set))
     for i, zone_spec in enumerate(spec.zones):
         zfield = f"{field}.zones[{i}]"
-        zone = b.at(zfield, lambda z=zone_spec: cloudflare_ops.create_zone(world, account.id, z.name))
+        zone = b.at(zfield, partial(cloudflare_ops.create_zone, world, account.id, zone_spec.name))
         for j, rec in enumerate(zone_spec.records):
-            row = b.at(f"{zfield}.records[{j}]", lambda r=rec: b.record(r, zone.name))
-            b.at(f"{zfield}.records[{j}]", lambda r=row: cloudflare_ops.add_record(
-                world, zone.id, r.name, r.type, r.content, r.ttl))
+            row = b.at(f"{zfield}.records[{j}]", partial(b.record, rec, zone.name))
+            b.at(f"{zfield}.records[{j}]", partial(cloudflare_ops.add_record, world, zone.id, row.name,
+                                                   row.type, row.content, row.ttl))
         setting = zone_spec.nameservers
         if setting is not None:
-            b.at(f"{zfield}.nameservers", lambda s=setting: cloudflare_ops.set_zone_nameservers(
-                world, zone.id, s.type, s.ns_set))
+            b.at(f"{zfield}.nameservers", partial(cloudflare_ops.set_zone_nameservers, world, zone.id,
+                                                  setting.type, setting.ns_set))
     if spec.default_nameservers != "cloudflare.standard":
         b.at(f"{field}.default_nameservers", lambda: cloudflare_ops.set_default_nameservers(
             world, account.id, spec.default_nameservers))
@@ -303,7 +305,7 @@ def _build_account(b: _Builder, field: str, spec: AccountSpec) -> None:
 def _build_host(b: _Builder, field: str, spec: HostSpec) -> None:
     zones = []
     for i, zone_spec in enumerate(spec.zones):
-        zones.append(b.at(f"{field}.zones[{i}]", lambda z=zone_spec: _hosted_zone(b, z)))
+        zones.append(b.at(f"{field}.zones[{i}]", partial(_hosted_zone, b, zone_spec)))
     servers = [{"name": ns.name, "ipv4": b.address(ns.ipv4) if ns.ipv4 else "",
                 "ipv6": b.address(ns.ipv6) if ns.ipv6 else ""} for ns in spec.nameservers]
     b.at(f"{field}.nameservers", lambda: infrastructure.add_host(b.world, spec.id, spec.name, servers, zones))

@@ -58,7 +58,8 @@ def loads(text: str, source: str = "<snapshot>") -> World:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SnapshotError(f"{source}: not a snapshot: damaged JSON at line {exc.lineno}: {exc.msg}") from None
+        raise SnapshotError(f"{source}: not a snapshot: damaged JSON at line {exc.lineno}: "
+                            f"{exc.msg}") from None
     if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise SnapshotError(f"{source}: not an acns-dns snapshot (format {found!r}, "

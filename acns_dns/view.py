@@ -105,8 +105,8 @@ def build_zone(apex: str, records: Iterable[RR], cuts: Mapping[str, tuple[RR, ..
     for (owner, rtype), rrset in rrsets.items():
         if rtype in ("A", "AAAA"):
             all_addresses[owner] += rrset
-    for owner, rrs in (addresses or {}).items():
-        all_addresses[owner] += rrs
+    for owner, given in (addresses or {}).items():
+        all_addresses[owner] += given
     soa = rrsets.get((apex, "SOA"))
     if not soa:
         raise ValueError(f"zone {names.fqdn(apex)} has no SOA record")
@@ -221,9 +221,9 @@ def compile_view(world: World, version: int = 0, edge_aliases: Iterable[str] = (
     for alias in edge_aliases:
         listing.append(Server(Role.CLOUDFLARE, "edge", alias, "", edge, "Cloudflare edge"))
     for host in world.hosts.values():
-        zones = MappingProxyType(host_zones(world, host.id))
+        hosted = MappingProxyType(host_zones(world, host.id))
         for ns in host.nameservers:
-            listing.append(Server(Role.HOST, ns.name, ns.ipv4, ns.ipv6, zones, host.name))
+            listing.append(Server(Role.HOST, ns.name, ns.ipv4, ns.ipv6, hosted, host.name))
     servers: dict[str, Server] = {}
     for server in listing:
         for address in (server.ipv4, server.ipv6):

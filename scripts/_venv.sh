@@ -10,7 +10,13 @@ fi
 extras="${1:-}"
 stamp="$venv/.installed${extras//[^a-z]/-}"
 if [ ! -f "$stamp" ] || [ "$root/pyproject.toml" -nt "$stamp" ]; then
-    "$venv/bin/python" -m pip install --quiet --upgrade pip >/dev/null
-    "$venv/bin/python" -m pip install --quiet -e "$root$extras"
+    echo "installing acns-dns$extras into $venv ..." >&2
+    log="$venv/install.log"
+    if ! { "$venv/bin/python" -m pip install --upgrade pip &&
+           "$venv/bin/python" -m pip install -e "$root$extras"; } >"$log" 2>&1; then
+        tail -n 30 "$log" >&2
+        echo "installation failed; the whole log is in $log" >&2
+        exit 1
+    fi
     touch "$stamp"
 fi

@@ -1,0 +1,85 @@
+"""Accounts: list, get, the legacy default switch (PUT) and the account DNS settings.
+
+``PUT /accounts/{id}`` with ``settings.default_nameservers`` (or the older
+``use_account_custom_ns_by_default``) and ``PATCH /accounts/{id}/dns_settings`` with
+``zone_defaults.nameservers.type`` change the one stored default (spec-acns §6.17).
+Imports: the api helpers, errors, registry.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from . import shapes, world_ops
+from .auth import AccountDep, CallerDep, RegistryDep
+from .envelope import Collection, PageNumber, Success, documented, ok, page, reply
+from .schemas import AccountDnsSettingsIn, AccountDnsSettingsOut, AccountOut, AccountUpdateIn
+
+router = APIRouter(prefix="/accounts", tags=["Accounts"])
+PerPage = Annotated[int, Query(ge=5, le=50)]
+
+
+@router.get("", summary="List accounts", **documented(Collection[AccountOut]))
+async def list_accounts(
+    who: CallerDep, registry: RegistryDep, page_number: PageNumber = 1, per_page: PerPage = 20
+) -> JSONResponse:
+    """The accounts the caller may act on."""
+    visible = [shapes.account(a) for a in registry.world.accounts.values() if who.may(a.id)]
+    return reply(page(visible, page_number, per_page))
+
+
+@router.get("/{account_id}", summary="Account details", **documented(Success[AccountOut]))
+async def get_account(account: AccountDep) -> JSONResponse:
+    """One account, with ``settings.default_nameservers``."""
+    return reply(ok(shapes.account(account)))
+
+
+@router.put("/{account_id}", summary="Update account", **documented(Success[AccountOut]))
+async def update_account(account: AccountDep, body: AccountUpdateIn, registry: RegistryDep) -> JSONResponse:
+    """Rename the account and/or set ``settings.default_nameservers`` (deprecated field)."""
+    default = None
+    if body.settings is not None:
+        shapes.refuse_changes(
+            shapes.account(account)["settings"],
+            body.settings,
+            "settings",
+            skip=("default_nameservers", "use_account_custom_ns_by_default"),
+        )
+        default = body.settings.default_nameservers
+        if default is None and body.settings.use_account_custom_ns_by_default is not None:
+            default = (
+                "custom.account" if body.settings.use_account_custom_ns_by_default else "cloudflare.standard"
+            )
+    updated = registry.apply(world_ops.update_account, account.id, body.name, default)
+    return reply(ok(shapes.account(updated)))
+
+
+@router.get(
+    "/{account_id}/dns_settings",
+    summary="Show account DNS settings",
+    **documented(Success[AccountDnsSettingsOut]),
+)
+async def get_dns_settings(account: AccountDep) -> JSONResponse:
+    """``zone_defaults``: what new zones of the account start with."""
+    return reply(ok(shapes.account_settings(account)))
+
+
+@router.patch(
+    "/{account_id}/dns_settings",
+    summary="Update account DNS settings",
+    **documented(Success[AccountDnsSettingsOut]),
+)
+async def patch_dns_settings(
+    account: AccountDep, body: AccountDnsSettingsIn, registry: RegistryDep
+) -> JSONResponse:
+    """Change ``zone_defaults.nameservers.type`` (no ``ns_set``: set 1 is tried first)."""
+    shapes.refuse_changes(shapes.account_settings(account), body, "dns_settings", skip=("zone_defaults",))
+    defaults = body.zone_defaults
+    if defaults is not None:
+        shapes.refuse_changes(shapes.account_settings(account)["zone_defaults"], defaults, "zone_defaults")
+        if defaults.nameservers is not None:
+            account = registry.set_default_nameservers(account.id, defaults.nameservers.type)
+    return reply(ok(shapes.account_settings(account)))

@@ -1,0 +1,69 @@
+"""The HTTP API application: Cloudflare v4 paths under ``/client/v4``, simulator paths under ``/sim``.
+
+``create_app`` wires the routers (one per resource), the error handlers and the OpenAPI
+document (``/openapi.json``). Routes are ``async def``, so every registry operation runs on the
+event loop thread, the same one the DNS server answers from.
+Imports: the api modules, journal, registry, fastapi.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from ..journal import QueryJournal
+from ..registry import Registry
+from . import accounts, custom_ns, dns_records, handlers, sim_registry, sim_world, zone_settings, zones
+from .envelope import Failure
+
+CLOUDFLARE_PREFIX = "/client/v4"
+FAILURE_DOC: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": Failure, "description": "Refused: the Cloudflare v4 failure envelope"}
+}
+
+
+def create_app(
+    registry: Registry, *, journal: QueryJournal | None = None, admin_token: str | None = None
+) -> FastAPI:
+    """The API over ``registry``.
+
+    Args:
+        registry: the world to serve and change.
+        journal: the DNS query journal shown at ``/sim/journal`` (empty when None).
+        admin_token: a bearer token valid for every account and for ``/sim`` writes.
+    """
+    app = FastAPI(
+        title="acns-dns",
+        version="0.1.0",
+        responses=FAILURE_DOC,
+        description="Cloudflare account custom nameservers, simulated: Cloudflare v4 "
+        "paths under /client/v4, simulator controls under /sim.",
+    )
+    app.state.registry = registry
+    app.state.journal = journal
+    app.state.admin_token = admin_token
+    app.state.baseline = registry.world.model_copy(deep=True)
+    for module in (custom_ns, zone_settings, accounts, zones, dns_records):
+        app.include_router(module.router, prefix=CLOUDFLARE_PREFIX)
+    app.include_router(sim_registry.router)
+    app.include_router(sim_world.router)
+    handlers.install(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, without FastAPI's 422 answers (validation errors are 400 here)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            schema.get("components", {}).get("schemas", {}).pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema

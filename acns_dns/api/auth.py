@@ -1,0 +1,147 @@
+"""Who is calling, and which accounts they may act on.
+
+Cloudflare's two ways to authenticate are accepted: ``Authorization: Bearer <token>`` and
+``X-Auth-Email`` + ``X-Auth-Key`` (spec-acns §4.1). A credential of the world is scoped to its
+accounts; the admin token given to ``create_app`` (and any credential marked ``admin``) may act
+on every account and on the simulator's own ``/sim`` writes.
+
+The rules, applied the same way on every route:
+
+- no usable credentials, or unknown ones: 401, code 10000;
+- an account outside the caller's scope: 403, code 9109, whether or not the account exists;
+- a zone id the caller cannot see: 403, whether the zone belongs to another account or does
+  not exist at all, so a 403 never tells a stranger that a zone exists. Only an admin, who may
+  see everything, gets 404 for a zone id that does not exist.
+
+Imports: errors, models, registry, fastapi.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from ..errors import Forbidden, NotFound, Unauthenticated
+from ..models import Account, Credential, World, Zone
+from ..registry import Registry
+
+FORBIDDEN = "Unauthorized to access requested resource"
+
+bearer = HTTPBearer(auto_error=False, description="An API token: Authorization: Bearer <token>")
+auth_email = APIKeyHeader(name="X-Auth-Email", auto_error=False, description="With X-Auth-Key")
+auth_key = APIKeyHeader(name="X-Auth-Key", auto_error=False, description="With X-Auth-Email")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated caller: an admin, or the accounts one credential may act on."""
+
+    admin: bool
+    accounts: frozenset[str]
+
+    def may(self, account_id: str) -> bool:
+        """True when the caller may act on ``account_id``."""
+        return self.admin or account_id in self.accounts
+
+
+def registry_of(request: Request) -> Registry:
+    """The registry the app serves."""
+    registry: Registry = request.app.state.registry
+    return registry
+
+
+RegistryDep = Annotated[Registry, Depends(registry_of)]
+
+
+def _same(given: str, expected: str | None) -> bool:
+    return expected is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _matches(credential: Credential, token: str | None, email: str | None, key: str | None) -> bool:
+    if token:
+        return _same(token, credential.token)
+    return (
+        bool(email and key and credential.email)
+        and _same((email or "").lower(), (credential.email or "").lower())
+        and _same(key or "", credential.key)
+    )
+
+
+def identify(
+    world: World, admin_token: str | None, token: str | None, email: str | None, key: str | None
+) -> Caller | None:
+    """The caller these credentials belong to, or None (a bearer token wins over a key)."""
+    if token and _same(token, admin_token):
+        return Caller(admin=True, accounts=frozenset())
+    for credential in world.credentials:
+        if _matches(credential, token, email, key):
+            return Caller(admin=credential.admin, accounts=frozenset(credential.accounts))
+    return None
+
+
+async def caller(
+    request: Request,
+    registry: RegistryDep,
+    token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+    email: Annotated[str | None, Security(auth_email)],
+    key: Annotated[str | None, Security(auth_key)],
+) -> Caller:
+    """The authenticated caller, or 401."""
+    if token is None and not (email and key):
+        raise Unauthenticated(
+            "Authentication error: send Authorization: Bearer <token> or X-Auth-Email and X-Auth-Key"
+        )
+    found = identify(
+        registry.world, request.app.state.admin_token, token.credentials if token else None, email, key
+    )
+    if found is None:
+        raise Unauthenticated("Authentication error: unknown API token or key")
+    return found
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+
+
+async def admin(who: CallerDep) -> Caller:
+    """The caller, when it holds the admin token; else 403."""
+    if not who.admin:
+        raise Forbidden("This simulator operation needs the admin token")
+    return who
+
+
+AdminDep = Annotated[Caller, Depends(admin)]
+
+
+def require_account(who: Caller, world: World, account_id: str) -> Account:
+    """The account: 403 outside the caller's scope (existing or not), else 404 if absent."""
+    if not who.may(account_id):
+        raise Forbidden(FORBIDDEN)
+    found = world.accounts.get(account_id)
+    if found is None:
+        raise NotFound(f"account {account_id!r} not found")
+    return found
+
+
+async def account_in_scope(account_id: str, who: CallerDep, registry: RegistryDep) -> Account:
+    """The path's account (see ``require_account``)."""
+    return require_account(who, registry.world, account_id)
+
+
+async def zone_in_scope(zone_id: str, who: CallerDep, registry: RegistryDep) -> Zone:
+    """The path's zone: 403 when the caller cannot see it (404 only for an admin)."""
+    found = registry.world.zones.get(zone_id)
+    if found is None:
+        if who.admin:
+            raise NotFound(f"zone {zone_id!r} not found")
+        raise Forbidden(FORBIDDEN)
+    if not who.may(found.account_id):
+        raise Forbidden(FORBIDDEN)
+    return found
+
+
+AccountDep = Annotated[Account, Depends(account_in_scope)]
+ZoneDep = Annotated[Zone, Depends(zone_in_scope)]

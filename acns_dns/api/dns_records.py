@@ -1,0 +1,72 @@
+"""A zone's DNS records (``/zones/{zone_id}/dns_records``): list, get and create.
+
+Listing shows the user's records and the read-only A/AAAA Cloudflare keeps for ACNS names
+under the zone (spec-acns §1.4, §6.13), marked ``meta.read_only``.
+Imports: the api helpers, cloudflare_ops, registry.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from .. import cloudflare_ops, names
+from ..errors import NotFound
+from . import shapes
+from .auth import RegistryDep, ZoneDep
+from .envelope import Collection, PageNumber, Success, documented, ok, page, reply
+from .schemas import RecordCreateIn, RecordOut
+
+router = APIRouter(prefix="/zones/{zone_id}/dns_records", tags=["DNS records"])
+PerPage = Annotated[int, Query(ge=5, le=50000)]
+Filter = Annotated[str | None, Query(max_length=4096)]
+AUTOMATIC_TTL = 300  # Cloudflare's ttl 1 ("automatic")
+
+
+def _owner(value: str | None) -> str | None:
+    try:
+        return names.normalize(value, hostname=False) if value else value
+    except names.NameError_:
+        return value
+
+
+@router.get("", summary="List DNS records", **documented(Collection[RecordOut]))
+async def list_records(
+    zone: ZoneDep,
+    registry: RegistryDep,
+    name: Filter = None,
+    name_exact: Annotated[str | None, Query(alias="name.exact", max_length=4096)] = None,
+    type: Filter = None,
+    content: Filter = None,
+    content_exact: Annotated[str | None, Query(alias="content.exact", max_length=4096)] = None,
+    page_number: PageNumber = 1,
+    per_page: PerPage = 100,
+) -> JSONResponse:
+    """The zone's records, the managed ACNS A/AAAA included; filters are exact (SDK: ``.exact``)."""
+    owner, rtype = _owner(name or name_exact), type.upper() if type else None
+    content = content or content_exact
+    rows = [
+        shapes.record(zone, r)
+        for r in registry.read(cloudflare_ops.zone_records, zone)
+        if owner in (None, r.name) and rtype in (None, r.type) and content in (None, r.content)
+    ]
+    return reply(page(rows, page_number, per_page))
+
+
+@router.get("/{dns_record_id}", summary="DNS record details", **documented(Success[RecordOut]))
+async def get_record(zone: ZoneDep, dns_record_id: str, registry: RegistryDep) -> JSONResponse:
+    """One record by id."""
+    for row in registry.read(cloudflare_ops.zone_records, zone):
+        if row.id == dns_record_id:
+            return reply(ok(shapes.record(zone, row)))
+    raise NotFound(f"DNS record {dns_record_id!r} not found in zone {zone.name}")
+
+
+@router.post("", summary="Create DNS record", **documented(Success[RecordOut]))
+async def create_record(zone: ZoneDep, body: RecordCreateIn, registry: RegistryDep) -> JSONResponse:
+    """Add a record; the name may be relative to the zone (``www``) or ``@``."""
+    ttl = AUTOMATIC_TTL if body.ttl == 1 else body.ttl
+    row = registry.add_record(zone.id, body.name, body.type, body.content, ttl)
+    return reply(ok(shapes.record(zone, row)))

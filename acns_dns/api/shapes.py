@@ -1,0 +1,213 @@
+"""World objects in Cloudflare's shapes, and the read-only questions the API asks the world.
+
+Owns the explicit converters from the domain models to the ``result`` objects the routes
+return (spec-acns §3), the computed ACNS ``status`` and ``zone_tag`` (§6.7), the DNS settings
+Cloudflare shows for a zone or an account (§3.10, §3.11, §6.9) and the legacy availability
+list (§6.17). Each function reads a ``World`` and never changes it.
+Imports: errors, models, cloudflare_ops, registrar_ops, view.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from .. import cloudflare_ops, registrar_ops
+from ..errors import Unsupported
+from ..models import Account, CustomNameserver, DnsRecord, World, Zone
+from ..view import SOA_TIMERS
+
+CREATED_ON = "2026-01-01T00:00:00Z"
+# The SOA the DNS server publishes for Cloudflare zones (view.cloudflare_zones): same values.
+SOA_RNAME = "dns.cloudflare.com"
+SOA_TTL = 3600
+_REFRESH, _RETRY, _EXPIRE, _MINIMUM = (int(part) for part in SOA_TIMERS.split())
+
+
+# --- account custom nameservers -----------------------------------------------------------
+
+
+def glue_status(world: World, ns: CustomNameserver) -> str:
+    """``verified`` when the registry's glue is exactly the assigned pair, else ``pending``."""
+    glue = registrar_ops.glue_of(world, ns.ns_name)
+    if glue is not None and set(glue.ipv4) == {ns.ipv4} and set(glue.ipv6) == {ns.ipv6}:
+        return "verified"
+    return "pending"
+
+
+def custom_ns(world: World, ns: CustomNameserver) -> dict[str, Any]:
+    """One ACNS name as ``CustomNS`` (spec-acns §3.2)."""
+    provider = cloudflare_ops.provider_zone(world, ns.account_id, ns.ns_name)
+    return {
+        "dns_records": [{"type": "A", "value": ns.ipv4}, {"type": "AAAA", "value": ns.ipv6}],
+        "ns_name": ns.ns_name,
+        "ns_set": ns.ns_set,
+        "status": glue_status(world, ns),
+        "zone_tag": provider.id if provider is not None else "",
+    }
+
+
+def custom_ns_list(world: World, account_id: str) -> list[dict[str, Any]]:
+    """The account's ACNS names as ``CustomNS`` objects (1002 when not entitled)."""
+    return [custom_ns(world, ns) for ns in cloudflare_ops.list_nameservers(world, account_id)]
+
+
+def availability(world: World, account_id: str) -> list[str]:
+    """Zone names under which ACNS could be created: the account's zones (spec-acns §6.17)."""
+    cloudflare_ops.list_nameservers(world, account_id)  # the entitlement check (1002)
+    return sorted(zone.name for zone in world.zones.values() if zone.account_id == account_id)
+
+
+# --- zones --------------------------------------------------------------------------------
+
+
+def zone_custom_ns(zone: Zone) -> dict[str, Any]:
+    """The deprecated zone metadata: enabled and ns_set (spec-acns §6.8, §6.10)."""
+    setting = zone.nameservers
+    return {"enabled": setting.type == "custom.account", "ns_set": setting.ns_set or 1, "type": "account"}
+
+
+def nameservers(zone: Zone) -> dict[str, Any]:
+    """The zone's ``nameservers`` setting; ``ns_set`` only for ``custom.*`` (spec-acns §6.9)."""
+    setting = zone.nameservers
+    if setting.type == "custom.account":
+        return {"type": setting.type, "ns_set": setting.ns_set or 1}
+    return {"type": setting.type}
+
+
+def _settings(ns: dict[str, Any], ns_ttl: int, mname: str | None) -> dict[str, Any]:
+    return {
+        "flatten_all_cnames": False,
+        "foundation_dns": False,
+        "internal_dns": {"reference_zone_id": None},
+        "multi_provider": False,
+        "nameservers": ns,
+        "ns_ttl": ns_ttl,
+        "secondary_overrides": False,
+        "soa": {
+            "expire": _EXPIRE,
+            "min_ttl": _MINIMUM,
+            "mname": mname,
+            "refresh": _REFRESH,
+            "retry": _RETRY,
+            "rname": SOA_RNAME,
+            "ttl": SOA_TTL,
+        },
+        "zone_mode": "standard",
+    }
+
+
+def zone_settings(world: World, zone: Zone) -> dict[str, Any]:
+    """GET /zones/{id}/dns_settings: the full settings object (spec-acns §3.10)."""
+    # The SOA MNAME is the first served name, sorted, as the DNS server uses (spec-acns §6.14).
+    mname = sorted(cloudflare_ops.zone_nameserver_names(world, zone))[0]
+    return _settings(nameservers(zone), zone.ns_ttl, mname)
+
+
+def account_settings(account: Account) -> dict[str, Any]:
+    """GET /accounts/{id}/dns_settings: ``zone_defaults`` (spec-acns §3.11; no ``ns_set``)."""
+    defaults = _settings({"type": account.default_nameservers}, 86400, None)
+    return {"zone_defaults": defaults, "enforce_dns_only": False}
+
+
+# Fixed parts of the zone object: ACNS needs a Business or Enterprise plan (spec-acns §1.3).
+ZONE_PLAN: dict[str, Any] = {
+    "id": "enterprise", "name": "Enterprise Website", "legacy_id": "enterprise", "price": 0,
+    "currency": "USD", "frequency": "", "is_subscribed": True, "can_subscribe": False,
+    "externally_managed": False, "legacy_discount": False,
+}  # fmt: skip
+ZONE_META: dict[str, Any] = {
+    "step": 4, "custom_certificate_quota": 0, "page_rule_quota": 100, "phishing_detected": False,
+    "cdn_only": False, "dns_only": False, "foundation_dns": False,
+}  # fmt: skip
+ZONE_PERMISSIONS = ["#zone:read", "#zone:edit", "#dns_records:read", "#dns_records:edit"]
+
+
+def vanity_names(world: World, zone: Zone) -> list[str]:
+    """The names of the zone's ACNS set, or [] on the branded pair (spec-acns §6.11)."""
+    setting = zone.nameservers
+    if setting.type != "custom.account" or setting.ns_set is None:
+        return []
+    return [ns.ns_name for ns in cloudflare_ops.nameservers(world, zone.account_id, setting.ns_set)]
+
+
+def zone(world: World, zone: Zone) -> dict[str, Any]:
+    """A zone object (SDK ``Zone``); ``name_servers`` keeps the branded pair (spec-acns §6.11)."""
+    account = world.accounts.get(zone.account_id)
+    owner = {"id": zone.account_id, "name": account.name if account is not None else ""}
+    return {
+        "id": zone.id, "name": zone.name, "status": zone.status, "type": "full",
+        "account": owner, "owner": {**owner, "type": "organization"},
+        "plan": dict(ZONE_PLAN), "meta": dict(ZONE_META),
+        "name_servers": list(zone.branded_ns),
+        "original_name_servers": None, "original_registrar": None, "original_dnshost": None,
+        "vanity_name_servers": vanity_names(world, zone),
+        "vanity_name_servers_ips": None,  # only zone custom nameservers fill it (spec-acns §6.11)
+        "development_mode": 0, "paused": False, "permissions": list(ZONE_PERMISSIONS),
+        "created_on": zone.created_on, "modified_on": zone.created_on,
+        "activated_on": zone.created_on if zone.status == "active" else None,
+    }  # fmt: skip
+
+
+def record(zone: Zone, row: DnsRecord) -> dict[str, Any]:
+    """A DNS record (SDK ``RecordResponse``); ACNS-managed A/AAAA are read-only."""
+    meta: dict[str, Any] = {"auto_added": row.managed, "read_only": row.managed}
+    if row.managed:
+        meta["source"] = "account_custom_nameservers"
+    return {
+        "id": row.id,
+        "zone_id": zone.id,
+        "zone_name": zone.name,
+        "name": row.name,
+        "type": row.type,
+        "content": row.content,
+        "ttl": row.ttl,
+        "proxied": False,
+        "proxiable": False,
+        "comment": None,
+        "tags": [],
+        "settings": {},
+        "meta": meta,
+        "created_on": zone.created_on,
+        "modified_on": zone.created_on,
+    }
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def account(account: Account) -> dict[str, Any]:
+    """An account object (SDK ``Account``) with the legacy settings (spec-acns §3.9)."""
+    return {
+        "id": account.id,
+        "name": account.name,
+        "type": "enterprise" if account.acns_entitled else "standard",
+        "created_on": CREATED_ON,
+        "settings": {
+            "default_nameservers": account.default_nameservers,
+            "use_account_custom_ns_by_default": account.default_nameservers == "custom.account",
+            "enforce_twofactor": False,
+            "abuse_contact_email": None,
+        },
+    }
+
+
+# --- settings the simulator does not model ------------------------------------------------
+
+
+def refuse_changes(
+    current: dict[str, Any], body: BaseModel, where: str, skip: tuple[str, ...] = ("nameservers",)
+) -> None:
+    """Raise Unsupported when ``body`` sets a field to anything but its current value."""
+    for field in sorted(body.model_fields_set - set(skip)):
+        value = getattr(body, field)
+        if value is None:
+            continue
+        if isinstance(value, BaseModel):
+            refuse_changes(current.get(field) or {}, value, f"{where}.{field}", skip=())
+        elif value != current.get(field):
+            raise Unsupported(
+                f"{where}.{field} cannot be changed in this simulator (it stays "
+                f"{current.get(field)!r}); only the nameservers setting is simulated"
+            )

@@ -1,0 +1,134 @@
+"""Simulator routes for the world itself: servers, the query journal, scenarios, snapshots.
+
+Reads (servers, journal, scenarios) need any valid credential. Writes that replace or extend
+the world (scenario load and reset, snapshot save and restore, new accounts, clearing the
+journal) need the admin token. ``reset`` goes back to the world the app started with, or to
+the scenario last loaded through ``/sim/scenario``.
+Imports: the api helpers, scenario, snapshot, view, journal, registry.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from .. import scenario, snapshot
+from ..errors import SnapshotError
+from ..journal import QueryJournal
+from ..models import World
+from ..registry import Registry
+from ..view import compile_view, describe
+from . import world_ops
+from .auth import AdminDep, CallerDep, RegistryDep
+from .envelope import Collection, Success, documented, ok, page, reply
+from .sim_schemas import (
+    JournalOut,
+    RestoreIn,
+    ScenarioIn,
+    ScenarioOut,
+    ServerOut,
+    SimAccountIn,
+    SimAccountOut,
+    SnapshotIn,
+    SnapshotOut,
+    WorldOut,
+)
+
+router = APIRouter(prefix="/sim", tags=["Simulator: world"])
+
+
+def _summary(registry: Registry) -> dict[str, Any]:
+    world = registry.world
+    return {
+        "description": world.description,
+        "accounts": len(world.accounts),
+        "zones": len(world.zones),
+        "custom_ns": len(world.custom_ns),
+        "version": registry.version,
+    }
+
+
+def _replace(request: Request, registry: Registry, world: World) -> JSONResponse:
+    registry.replace(world)
+    request.app.state.baseline = world.model_copy(deep=True)
+    return reply(ok(_summary(registry)))
+
+
+@router.get("/servers", summary="Every simulated name server", **documented(Collection[ServerOut]))
+async def servers(who: CallerDep, registry: RegistryDep) -> JSONResponse:
+    """Role, name, addresses and zones of each server (``acns-dns servers``)."""
+    return reply(page(describe(compile_view(registry.world, registry.version))))
+
+
+@router.get("/journal", summary="The query journal", **documented(Collection[JournalOut]))
+async def journal(
+    request: Request,
+    who: CallerDep,
+    server: Annotated[str | None, Query(max_length=64)] = None,
+    qname: Annotated[str | None, Query(max_length=300)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=100000)] = None,
+) -> JSONResponse:
+    """Queries the servers answered, oldest first, filtered by server address and qname."""
+    found: QueryJournal | None = request.app.state.journal
+    entries = found.entries(server=server, qname=qname, limit=limit) if found is not None else []
+    return reply(page([entry.as_dict() for entry in entries]))
+
+
+@router.delete("/journal", summary="Clear the query journal", **documented(Collection[JournalOut]))
+async def clear_journal(request: Request, who: AdminDep) -> JSONResponse:
+    """Forget every entry."""
+    found: QueryJournal | None = request.app.state.journal
+    if found is not None:
+        found.clear()
+    return reply(page([]))
+
+
+@router.get("/scenarios", summary="Packaged scenarios", **documented(Collection[ScenarioOut]))
+async def scenarios(who: CallerDep) -> JSONResponse:
+    """Name and description of each packaged scenario."""
+    return reply(page([{"name": name, "description": text} for name, text in scenario.packaged()]))
+
+
+@router.post("/scenario", summary="Load a scenario", **documented(Success[WorldOut]))
+async def load_scenario(
+    request: Request, body: ScenarioIn, who: AdminDep, registry: RegistryDep
+) -> JSONResponse:
+    """Replace the world by a packaged scenario or a YAML file, on the same network."""
+    return _replace(request, registry, scenario.load(body.source, registry.world.network))
+
+
+@router.post("/reset", summary="Reset the world", **documented(Success[WorldOut]))
+async def reset(request: Request, who: AdminDep, registry: RegistryDep) -> JSONResponse:
+    """Back to the starting world (or the scenario last loaded here)."""
+    baseline: World = request.app.state.baseline
+    return _replace(request, registry, baseline.model_copy(deep=True))
+
+
+@router.post("/snapshot", summary="Save a snapshot", **documented(Success[SnapshotOut]))
+async def save_snapshot(who: AdminDep, registry: RegistryDep, body: SnapshotIn | None = None) -> JSONResponse:
+    """Write the world to ``path`` atomically, or return it as JSON when no path is given."""
+    world = registry.world
+    if body is None or body.path is None:
+        return reply(ok({"path": None, "world": world.model_dump(mode="json")}))
+    try:
+        written = snapshot.save(world, body.path)
+    except (OSError, ValueError) as exc:
+        raise SnapshotError(f"{body.path}: cannot write a snapshot there: {exc}") from exc
+    return reply(ok({"path": str(written), "world": None}))
+
+
+@router.post("/snapshot/restore", summary="Restore a snapshot", **documented(Success[WorldOut]))
+async def restore_snapshot(
+    request: Request, body: RestoreIn, who: AdminDep, registry: RegistryDep
+) -> JSONResponse:
+    """Replace the world by one saved with ``/sim/snapshot``."""
+    return _replace(request, registry, snapshot.load(body.path))
+
+
+@router.post("/accounts", summary="Create an account", **documented(Success[SimAccountOut]))
+async def create_account(body: SimAccountIn, who: AdminDep, registry: RegistryDep) -> JSONResponse:
+    """A new Cloudflare account (Cloudflare's API cannot create one); ``token`` may act on it."""
+    account = registry.apply(world_ops.create_account, body.name, body.id, body.acns_entitled, body.token)
+    return reply(ok({**account.model_dump(include={"id", "name", "acns_entitled"}), "token": body.token}))

@@ -1,0 +1,66 @@
+"""Which nameservers a zone uses: the deprecated ``custom_ns`` metadata and ``dns_settings``.
+
+Both pairs of routes read and change the one stored setting of the zone (spec-acns §6.10):
+``PUT /zones/{id}/custom_ns {enabled: true, ns_set: N}`` is
+``PATCH /zones/{id}/dns_settings {nameservers: {type: "custom.account", ns_set: N}}``, and
+``enabled: false`` is ``{type: "cloudflare.standard"}``. DNS settings the simulator does not
+model are shown with Cloudflare's defaults and may only be "changed" to the value they have.
+Imports: the api helpers, errors, registry.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from ..errors import Unsupported
+from . import shapes
+from .auth import RegistryDep, ZoneDep
+from .envelope import Collection, Success, documented, ok, page, reply
+from .schemas import SettingsOut, ZoneCustomNSEnvelope, ZoneCustomNSIn, ZoneDnsSettingsIn
+
+router = APIRouter(prefix="/zones/{zone_id}", tags=["Zone nameserver settings"])
+
+
+@router.get(
+    "/custom_ns",
+    summary="Get account custom nameserver related zone metadata (deprecated)",
+    deprecated=True,
+    **documented(ZoneCustomNSEnvelope),
+)
+async def get_custom_ns(zone: ZoneDep) -> JSONResponse:
+    """``enabled`` and ``ns_set`` at the top level (SDK 5.9) and in ``result`` (legacy clients)."""
+    meta = shapes.zone_custom_ns(zone)
+    return reply(ok(meta, enabled=meta["enabled"], ns_set=meta["ns_set"]))
+
+
+@router.put(
+    "/custom_ns",
+    summary="Set account custom nameserver related zone metadata (deprecated)",
+    deprecated=True,
+    **documented(Collection[str]),
+)
+async def put_custom_ns(zone: ZoneDep, body: ZoneCustomNSIn, registry: RegistryDep) -> JSONResponse:
+    """Enable a set on the zone (``ns_set`` omitted: 1) or go back to the branded pair."""
+    if body.ns_type not in (None, "account"):
+        raise Unsupported(f"ns_type {body.ns_type!r} is not offered by this simulator (use 'account')")
+    if body.enabled:
+        registry.use_custom_nameservers(zone.id, body.ns_set)
+    else:
+        registry.use_standard_nameservers(zone.id)
+    return reply(page([]))
+
+
+@router.get("/dns_settings", summary="Show zone DNS settings", **documented(Success[SettingsOut]))
+async def get_dns_settings(zone: ZoneDep, registry: RegistryDep) -> JSONResponse:
+    """The full settings object; ``nameservers`` is the zone's stored setting."""
+    return reply(ok(registry.read(shapes.zone_settings, zone)))
+
+
+@router.patch("/dns_settings", summary="Update zone DNS settings", **documented(Success[SettingsOut]))
+async def patch_dns_settings(zone: ZoneDep, body: ZoneDnsSettingsIn, registry: RegistryDep) -> JSONResponse:
+    """Change ``nameservers`` (``custom.account`` without ``ns_set`` means set 1, spec-acns §6.9)."""
+    shapes.refuse_changes(registry.read(shapes.zone_settings, zone), body, "dns_settings")
+    if body.nameservers is not None:
+        zone = registry.set_zone_nameservers(zone.id, body.nameservers.type, body.nameservers.ns_set)
+    return reply(ok(registry.read(shapes.zone_settings, zone)))

@@ -1,0 +1,81 @@
+"""Zones: create, list, get and delete (``/zones``).
+
+A new zone picks up its account's default nameservers (spec-acns §1.4: set 1 first, then the
+next set that fits). Listing shows only the zones the caller may see; filters are exact.
+Imports: the api helpers, errors, registry.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from .. import names
+from ..errors import Unsupported
+from . import shapes
+from .auth import CallerDep, RegistryDep, ZoneDep, require_account
+from .envelope import Collection, PageNumber, Success, documented, ok, page, reply
+from .schemas import IdOnly, ZoneCreateIn, ZoneOut
+
+router = APIRouter(prefix="/zones", tags=["Zones"])
+PerPage = Annotated[int, Query(ge=5, le=1000)]
+Filter = Annotated[str | None, Query(max_length=253)]
+
+
+@router.post("", summary="Create zone", **documented(Success[ZoneOut]))
+async def create(body: ZoneCreateIn, who: CallerDep, registry: RegistryDep) -> JSONResponse:
+    """Add a full-setup zone to an account (custom nameservers need a full setup)."""
+    account = require_account(who, registry.world, body.account.id)
+    if body.type != "full":
+        raise Unsupported(f"zone type {body.type!r} is not offered by this simulator (use 'full')")
+    zone = registry.create_zone(account.id, body.name)
+    return reply(ok(shapes.zone(registry.world, zone)))
+
+
+def _normal(value: str | None) -> str | None:
+    try:
+        return names.normalize(value, hostname=False) if value else value
+    except names.NameError_:
+        return value
+
+
+@router.get("", summary="List zones", **documented(Collection[ZoneOut]))
+async def list_zones(
+    who: CallerDep,
+    registry: RegistryDep,
+    name: Filter = None,
+    status: Filter = None,
+    account_id: Annotated[str | None, Query(alias="account.id", max_length=64)] = None,
+    account_name: Annotated[str | None, Query(alias="account.name", max_length=100)] = None,
+    page_number: PageNumber = 1,
+    per_page: PerPage = 20,
+) -> JSONResponse:
+    """The zones the caller may see, filtered by name, status, account.id and account.name."""
+    world = registry.world
+    wanted = _normal(name)
+    found = [
+        shapes.zone(world, z)
+        for z in sorted(world.zones.values(), key=lambda z: z.name)
+        if who.may(z.account_id)
+        and wanted in (None, z.name)
+        and status in (None, z.status)
+        and account_id in (None, z.account_id)
+    ]
+    if account_name is not None:
+        found = [z for z in found if z["account"]["name"] == account_name]
+    return reply(page(found, page_number, per_page))
+
+
+@router.get("/{zone_id}", summary="Zone details", **documented(Success[ZoneOut]))
+async def get_zone(zone: ZoneDep, registry: RegistryDep) -> JSONResponse:
+    """One zone; ``vanity_name_servers`` lists its ACNS set's names when it uses one."""
+    return reply(ok(registry.read(shapes.zone, zone)))
+
+
+@router.delete("/{zone_id}", summary="Delete zone", **documented(Success[IdOnly]))
+async def delete_zone(zone: ZoneDep, registry: RegistryDep) -> JSONResponse:
+    """Remove the zone and its records."""
+    removed = registry.delete_zone(zone.id)
+    return reply(ok({"id": removed.id}))

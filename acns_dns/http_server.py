@@ -1,0 +1,90 @@
+"""Running the HTTP API inside the DNS server's event loop (one process, one world).
+
+Owns starting and stopping uvicorn on a socket we bind ourselves, so a busy port is reported
+like a DNS bind failure and port 0 gives a free port. Signals stay with the caller (the
+``serve`` command handles Ctrl-C itself). The app comes from ``acns_dns.api.create_app``,
+imported only when the API is asked for. Imports: registry, journal, server (BindError).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Generator
+from typing import Any
+
+from .journal import QueryJournal
+from .registry import Registry
+from .server import BindError
+
+
+class ApiUnavailable(RuntimeError):
+    """The HTTP API package cannot be imported."""
+
+
+def load_app(registry: Registry, journal: QueryJournal, admin_token: str | None) -> Any:
+    """``acns_dns.api.create_app(...)``; raises ApiUnavailable naming the import problem."""
+    try:
+        from .api import create_app
+    except ImportError as exc:
+        raise ApiUnavailable(f"cannot import acns_dns.api.create_app: {exc}") from exc
+    return create_app(registry, journal=journal, admin_token=admin_token)
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
+    except OSError as exc:
+        sock.close()
+        raise BindError(host, port, "http", exc) from exc
+    return sock
+
+
+class ApiServer:
+    """uvicorn serving ``app`` on ``host:port`` in the running loop."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8053) -> None:
+        import uvicorn
+
+        class _Server(uvicorn.Server):
+            @contextlib.contextmanager
+            def capture_signals(self) -> Generator[None, None, None]:
+                yield  # the caller owns SIGINT/SIGTERM
+
+        self.host = host
+        self._sock = _listening_socket(host, port)
+        self.port: int = self._sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+        self._server = _Server(config)
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:8053``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self, timeout: float = 10.0) -> None:
+        """Start serving; returns once uvicorn accepts connections."""
+        self._task = asyncio.get_running_loop().create_task(self._server.serve(sockets=[self._sock]))
+        for _ in range(int(timeout / 0.01)):
+            if self._server.started or self._task.done():
+                break
+            await asyncio.sleep(0.01)
+        if self._task.done():
+            self._task.result()  # raises what uvicorn raised
+            raise RuntimeError("the HTTP API stopped during start")
+
+    async def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self._server.should_exit = True
+        if self._task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._task, 5.0)
+        self._sock.close()

@@ -1,0 +1,97 @@
+"""Asking one simulated server one question, as an outside tool would (dnspython, sockets).
+
+Owns the outcome of a single query: the response, or why there was none — nothing listens
+at the address (a connected UDP socket hears the ICMP port-unreachable at once), a timeout,
+or a reply that could not be parsed. Retries over TCP when the UDP answer is truncated
+(RFC 7766 §5). Used by ``trace`` and ``check``. Imports: nothing from the package.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+import dns.exception
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
+
+EDNS_PAYLOAD = 1232  # DNS Flag Day 2020 default
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What one server said, or why it said nothing (``response`` is None then)."""
+
+    address: str
+    response: dns.message.Message | None
+    failure: str = ""
+    transport: str = "udp"
+
+    @property
+    def rcode(self) -> str:
+        """The rcode mnemonic, or ``"-"`` without a response."""
+        return dns.rcode.to_text(self.response.rcode()) if self.response is not None else "-"
+
+    @property
+    def authoritative(self) -> bool:
+        """AA set in the response."""
+        return self.response is not None and bool(self.response.flags & dns.flags.AA)
+
+
+def ask(address: str, port: int, qname: str, qtype: str, *, timeout: float = 1.0,
+        tcp: bool = False) -> Reply:
+    """Send one non-recursive query (RD=0) to ``address:port``; never raises for network errors."""
+    query = dns.message.make_query(qname, qtype, use_edns=0, payload=EDNS_PAYLOAD)
+    query.flags &= ~dns.flags.RD
+    if tcp:
+        return _ask_tcp(address, port, query, timeout)
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect((address, port))
+            sock.send(query.to_wire())
+            wire = sock.recv(65535)
+        except ConnectionRefusedError:
+            return Reply(address, None, f"nothing listens at {address} port {port} (port unreachable)")
+        except TimeoutError:
+            return Reply(address, None, f"no answer from {address} within {timeout:g} s")
+        except OSError as exc:
+            return Reply(address, None, f"cannot reach {address}: {exc.strerror or exc}")
+    try:
+        response = dns.message.from_wire(wire, question_only=False)
+    except dns.exception.DNSException as exc:
+        return Reply(address, None, f"unparseable reply from {address}: {exc}")
+    if response.flags & dns.flags.TC:
+        return _ask_tcp(address, port, query, timeout)
+    return Reply(address, response)
+
+
+def _ask_tcp(address: str, port: int, query: dns.message.Message, timeout: float) -> Reply:
+    try:
+        response = dns.query.tcp(query, address, port=port, timeout=timeout)
+    except ConnectionRefusedError:
+        return Reply(address, None, f"nothing listens at {address} port {port} over TCP", "tcp")
+    except (OSError, dns.exception.DNSException) as exc:
+        return Reply(address, None, f"TCP query to {address} failed: {exc}", "tcp")
+    return Reply(address, response, transport="tcp")
+
+
+def rrsets(section: list[dns.rrset.RRset], rdtype: str, name: str | None = None) -> list[dns.rrset.RRset]:
+    """The RRsets of one type (and owner, when given) in a message section."""
+    wanted = dns.rdatatype.from_text(rdtype)
+    return [rrset for rrset in section if rrset.rdtype == wanted
+            and (name is None or rrset.name.to_text(omit_final_dot=True).lower() == name)]
+
+
+def addresses(message: dns.message.Message, name: str) -> list[str]:
+    """A and AAAA addresses for ``name`` in the additional section (the glue)."""
+    found: list[str] = []
+    for rdtype in ("A", "AAAA"):
+        for rrset in rrsets(message.additional, rdtype, name):
+            found.extend(rdata.to_text() for rdata in rrset)
+    return found

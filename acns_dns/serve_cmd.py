@@ -1,0 +1,238 @@
+"""``acns-dns serve`` and ``acns-dns servers``: run a world, or list who serves what.
+
+``serve`` loads a scenario (or a snapshot with ``--state``), starts the DNS listeners and the
+HTTP API in one event loop, prints each role's address with a ready-to-paste ``dig`` line,
+and stops cleanly on Ctrl-C or SIGTERM. A bind failure names the address, the port and why,
+suggests a fix and exits non-zero. Imports: models, registry, scenario, snapshot, view,
+server, http_server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import scenario, snapshot
+from .errors import AcnsError
+from .http_server import ApiServer, ApiUnavailable, load_app
+from .journal import QueryJournal
+from .models import Network, World
+from .registry import Registry
+from .server import BindError, DnsServer, new_event_loop
+from .view import Role, View, compile_view, describe
+
+EDGE = "127.0.0.1"
+EXIT_BIND = 3
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``serve`` and ``servers``."""
+    serve = subparsers.add_parser("serve", help="serve a world over DNS (and the HTTP API)",
+                                  description="Serve a simulated world over DNS and the HTTP API.")
+    _world_options(serve)
+    serve.add_argument("--port", type=int, default=5300, help="DNS port on every address (default 5300)")
+    serve.add_argument("--api", default="127.0.0.1:8053", metavar="HOST:PORT",
+                       help="where the HTTP API listens (default 127.0.0.1:8053)")
+    serve.add_argument("--no-api", action="store_true", help="serve DNS only")
+    serve.add_argument("--admin-token", default=None, metavar="TOKEN",
+                       help="token for the /sim admin routes (default: a random one, printed)")
+    serve.set_defaults(run=run)
+    servers = subparsers.add_parser(
+        "servers", help="list the simulated name servers",
+        description="List every simulated name server: role, name, addresses, zones.")
+    _world_options(servers)
+    servers.add_argument("--json", action="store_true", help="print JSON")
+    servers.set_defaults(run=run_servers)
+
+
+def _world_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scenario", default="default", metavar="NAME|FILE",
+                        help="packaged scenario name or YAML file (default: default)")
+    parser.add_argument("--state", default=None, metavar="FILE",
+                        help="snapshot file: loaded if it exists, saved after every change")
+    parser.add_argument("--listen-prefix", default=None, metavar="PREFIX",
+                        help="IPv4 /16 for the simulated servers (default 127.53.0.0/16)")
+
+
+def load_world(args: argparse.Namespace) -> World:
+    """The snapshot named by ``--state`` if it exists, else the scenario."""
+    if args.state and Path(args.state).exists():
+        return snapshot.load(args.state)
+    network = Network()
+    if args.listen_prefix:
+        second = int(args.listen_prefix.split(".")[1])
+        network = Network(prefix4=args.listen_prefix, prefix6=f"fd53:53:{second:x}::/48")
+    return scenario.load(args.scenario, network=network)
+
+
+def run(args: argparse.Namespace) -> int:
+    """``acns-dns serve``."""
+    try:
+        world = load_world(args)
+    except (AcnsError, ValueError) as exc:
+        print(f"acns-dns serve: {exc}", file=sys.stderr)
+        return 2
+    registry = Registry(world)
+    if args.state:
+        state = args.state
+
+        def save(changed: World) -> None:
+            snapshot.save(changed, state)
+
+        registry.subscribe(save)
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(_serve_until_signalled(args, registry))
+
+
+async def _serve_until_signalled(args: argparse.Namespace, registry: Registry) -> int:
+    """Ctrl-C and SIGTERM are caught from the start, so a stop never kills a half-started server."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        return await _serve(args, registry, stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Event) -> int:
+    journal = QueryJournal()
+    dns = DnsServer(registry, port=args.port, edge_aliases=(EDGE,), journal=journal)
+    try:
+        await dns.start()
+    except BindError as exc:
+        print(f"acns-dns serve: {exc}", file=sys.stderr)
+        return EXIT_BIND
+    api: ApiServer | None = None
+    admin_token = args.admin_token or secrets.token_hex(12)
+    api_note = "HTTP API: off (--no-api)"
+    if not args.no_api:
+        api, api_note = await _start_api(args.api, registry, journal, admin_token)
+        if api is None and api_note.startswith("cannot"):
+            await dns.stop()
+            print(f"acns-dns serve: {api_note}", file=sys.stderr)
+            return EXIT_BIND
+    print(banner(dns.view, args.port, dns.unbound, registry.world, api, admin_token, api_note), flush=True)
+    await stop.wait()
+    print("acns-dns serve: stopping", file=sys.stderr)
+    if api is not None:
+        await api.stop()
+    await dns.stop()
+    return 0
+
+
+async def _start_api(where: str, registry: Registry, journal: QueryJournal,
+                     admin_token: str) -> tuple[ApiServer | None, str]:
+    host, _, port_text = where.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        app = load_app(registry, journal, admin_token)
+    except ApiUnavailable as exc:
+        return None, f"HTTP API: unavailable ({exc})"
+    try:
+        api = ApiServer(app, host, int(port_text))
+        await api.start()
+    except BindError as exc:
+        return None, f"{exc}; choose another with --api HOST:PORT or use --no-api"
+    return api, ""
+
+
+# --- what is printed ----------------------------------------------------------------------
+
+def dig_line(address: str, port: int, qname: str, qtype: str, norec: bool = True) -> str:
+    """A ready-to-paste dig command."""
+    return f"dig @{address} -p {port} {qname} {qtype}" + (" +norec" if norec else "")
+
+
+def _first_domain(world: World, tld: str | None = None) -> str | None:
+    for tld_obj in world.tlds.values():
+        if tld is None or tld_obj.name == tld:
+            for domain in tld_obj.domains.values():
+                if domain.nameservers and domain.name != world.cloudflare.zone:
+                    return domain.name
+    return None
+
+
+def role_lines(view: View, port: int, world: World) -> list[str]:
+    """One line per server worth showing (branded Cloudflare names folded into one)."""
+    lines: list[str] = []
+    branded = [s for s in view.listing if s.role is Role.CLOUDFLARE and s.label == "Cloudflare (branded)"]
+    example = _first_domain(world)
+    for server in view.listing:
+        if server in branded:
+            continue
+        probe = _probe(server.role, server.zones, server.name, world, example)
+        where = f"{server.ipv4:<16}" + (f" {server.ipv6}" if server.ipv6 else "")
+        dig = dig_line(server.ipv4, port, *probe, norec=server.name != "edge") if probe else ""
+        lines.append(f"  {server.label:<26} {server.name:<24} {where}\n      {dig}".rstrip())
+    if branded:
+        lines.append(f"  {'Cloudflare (branded)':<26} {len(branded)} names, "
+                     f"{branded[0].ipv4} .. {branded[-1].ipv4}")
+    return lines
+
+
+def _probe(role: Role, zones: Any, name: str, world: World, example: str | None) -> tuple[str, str] | None:
+    """A question that shows what this server is for."""
+    if role is Role.ROOT:
+        return (f"www.{example}", "A") if example else (".", "NS")
+    if role is Role.TLD:
+        tld = next(iter(zones))
+        domain = _first_domain(world, tld)
+        return (f"www.{domain}", "A") if domain else (f"{tld}.", "SOA")
+    if role is Role.CLOUDFLARE:
+        served = sorted(z for z in zones if z != world.cloudflare.zone)
+        return (served[0], "NS") if served else (world.cloudflare.zone, "NS")
+    served = sorted(zones)
+    return (served[0], "SOA") if served else None
+
+
+def banner(view: View, port: int, unbound: dict[str, str], world: World, api: ApiServer | None,
+           admin_token: str, api_note: str) -> str:
+    """What ``serve`` prints once everything listens."""
+    lines = [f"acns-dns: serving {len(view.listing)} name servers on port {port} (UDP and TCP)"]
+    if world.description:
+        lines.append(f"  {world.description}")
+    lines += ["", *role_lines(view, port, world)]
+    if unbound:
+        lines += ["", f"  not listening on {len(unbound)} address(es), e.g. {next(iter(unbound.values()))}"]
+    lines.append("")
+    if api is None:
+        lines.append(api_note)
+        return "\n".join(lines)
+    base = f"{api.url}/client/v4"
+    lines.append(f"HTTP API: {base}   (simulator routes: {api.url}/sim/)")
+    for credential in world.credentials:
+        if credential.token:
+            lines.append(f"  token {credential.token!r}: accounts {', '.join(credential.accounts)}")
+    lines.append(f"  admin token {admin_token!r}: every account and /sim")
+    account = next((c for c in world.credentials if c.token and c.accounts), None)
+    if account is not None:
+        lines.append(f"  curl -s -H 'Authorization: Bearer {account.token}' "
+                     f"{base}/accounts/{account.accounts[0]}/custom_ns")
+    lines.append("Ctrl-C stops.")
+    return "\n".join(lines)
+
+
+def run_servers(args: argparse.Namespace) -> int:
+    """``acns-dns servers``."""
+    try:
+        world = load_world(args)
+    except (AcnsError, ValueError) as exc:
+        print(f"acns-dns servers: {exc}", file=sys.stderr)
+        return 2
+    rows = describe(compile_view(world, 0, (EDGE,)))
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    for row in rows:
+        zones = ", ".join(str(z) for z in row["zones"])  # type: ignore[attr-defined]
+        print(f"{row['label']!s:<26} {row['name']!s:<24} {row['ipv4']!s:<16} {row['ipv6']!s:<20} {zones}")
+    return 0

@@ -1,0 +1,202 @@
+"""``acns-dns trace``: iterative resolution from the simulated root, each hop explained.
+
+Walks root -> TLD -> zone the way a resolver does, over real sockets, and says at every hop
+what was referred, which glue came with the referral (in-domain, sibling or unrelated, per
+RFC 9471 §2) and — when resolution fails — where and why, with what BIND and unbound do at
+that point (spec dns-behaviour §2). Name server names without usable glue are resolved by a
+nested walk, with dependency cycles detected. Imports: names, probe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import dns.message
+import dns.rcode
+import dns.rdatatype
+
+from . import names, probe
+from .names import GlueKind
+
+MAX_HOPS = 16
+MAX_DEPTH = 4  # nested lookups of name server names (unbound allows a dependency depth of 5)
+
+
+@dataclass
+class Hop:
+    """One question sent to one zone's servers, and what came back."""
+
+    zone: str
+    asked: list[str]
+    outcome: str
+    lines: list[str] = field(default_factory=list)
+    reply: probe.Reply | None = None
+
+
+@dataclass
+class Trace:
+    """The whole walk: hops, the final status, and a one-paragraph verdict."""
+
+    qname: str
+    qtype: str
+    hops: list[Hop] = field(default_factory=list)
+    status: str = "fail"  # "answer", "nxdomain", "nodata" or "fail"
+    verdict: str = ""
+    answer: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)  # A/AAAA values of the answer
+
+
+class Tracer:
+    """Walks from a root address; all servers share one port."""
+
+    def __init__(self, root: str, port: int = 5300, timeout: float = 1.0) -> None:
+        self.root, self.port, self.timeout = root, port, timeout
+
+    def trace(self, qname: str, qtype: str = "A") -> Trace:
+        """Resolve ``qname``/``qtype`` iteratively and explain each hop."""
+        result = Trace(names.normalize(qname, hostname=False, min_labels=0), qtype.upper())
+        self._walk(result, result.qname, result.qtype, depth=0, resolving=frozenset())
+        return result
+
+    def addresses_of(self, host: str, depth: int = 0, resolving: frozenset[str] = frozenset(),
+                     into: Trace | None = None) -> list[str]:
+        """Look a name server name up from the root (a nested walk); its IPv4 addresses."""
+        return [a for a in self._nested(host, depth, resolving, into).addresses if ":" not in a]
+
+    def _nested(self, host: str, depth: int, resolving: frozenset[str], into: Trace | None) -> Trace:
+        nested = Trace(host, "A")
+        self._walk(nested, host, "A", depth + 1, resolving)
+        for hop in nested.hops:
+            if into is not None:
+                outcome = f"(for {host}) {hop.outcome}"
+                into.hops.append(Hop(hop.zone, hop.asked, outcome, hop.lines, hop.reply))
+        return nested
+
+    def _walk(self, result: Trace, qname: str, qtype: str, depth: int, resolving: frozenset[str]) -> None:
+        """Follow referrals; ``resolving`` holds the zones whose name servers are being looked up."""
+        zone, servers = "", [("a.root-servers.net", self.root)]
+        for _ in range(MAX_HOPS):
+            reply, hop = self._ask(zone, servers, qname, qtype)
+            hop.reply = reply
+            result.hops.append(hop)
+            if reply is None or reply.response is None:
+                result.verdict = (f"no name server of {names.fqdn(zone)} answered ({'; '.join(hop.lines)}): "
+                                  "a lame delegation — resolvers answer SERVFAIL")
+                return
+            message = reply.response
+            if message.answer:
+                result.status, result.answer = "answer", _answer_values(message)
+                result.addresses = [r.to_text() for t in ("A", "AAAA")
+                                    for rrset in probe.rrsets(message.answer, t) for r in rrset]
+                hop.outcome = "answer" + (" (authoritative)" if reply.authoritative else "")
+                hop.lines += [rrset.to_text() for rrset in message.answer]
+                result.verdict = f"resolved: {', '.join(result.answer)}"
+                return
+            if message.rcode() == dns.rcode.NXDOMAIN:
+                result.status, hop.outcome = "nxdomain", "NXDOMAIN (the name does not exist)"
+                result.verdict = f"{qname} does not exist (NXDOMAIN from {names.fqdn(zone)})"
+                return
+            referral = probe.rrsets(message.authority, "NS")
+            if reply.authoritative or not referral:
+                status = "nodata" if reply.authoritative else "fail"
+                result.status, hop.outcome = status, "NODATA" if reply.authoritative else "lame answer"
+                result.verdict = (f"{qname} exists but has no {qtype} records" if reply.authoritative else
+                                  f"{reply.address} answered without authority or referral (lame)")
+                return
+            child = referral[0].name.to_text(omit_final_dot=True).lower()
+            if not names.is_subdomain(child, zone) or child == zone:
+                result.verdict = f"upward or sideways referral from {names.fqdn(zone)} to {names.fqdn(child)}"
+                return
+            if child in resolving:
+                hop.outcome = f"referral to {names.fqdn(child)} again"
+                result.verdict = (f"a dependency cycle: finding {qname} leads back to {names.fqdn(child)}, "
+                                  "whose own name servers are being looked up (unbound: 'skipping target "
+                                  "due to dependency cycle'); only glue in the parent breaks it "
+                                  "(RFC 9471 §2.3)")
+                return
+            servers = self._follow(result, hop, message, zone, child, depth, resolving)
+            if not servers:
+                return
+            zone = child
+        result.verdict = f"gave up after {MAX_HOPS} referrals"
+
+    def _ask(self, zone: str, servers: list[tuple[str, str]], qname: str,
+             qtype: str) -> tuple[probe.Reply | None, Hop]:
+        hop = Hop(zone, [f"{name} ({address})" for name, address in servers], "no answer")
+        for name, address in servers:
+            reply = probe.ask(address, self.port, qname, qtype, timeout=self.timeout)
+            if reply.response is None:
+                hop.lines.append(f"{name}: {reply.failure}")
+                continue
+            if reply.rcode in ("REFUSED", "SERVFAIL"):
+                hop.lines.append(f"{name} ({address}): {reply.rcode} — it does not serve "
+                                 f"{names.fqdn(zone)} (lame)")
+                continue
+            hop.asked = [f"{name} ({address})"]
+            return reply, hop
+        return None, hop
+
+    def _follow(self, result: Trace, hop: Hop, message: dns.message.Message, zone: str, child: str,
+                depth: int, resolving: frozenset[str]) -> list[tuple[str, str]]:
+        """Classify each NS of a referral and collect the addresses to ask next."""
+        targets = [rdata.target.to_text(omit_final_dot=True).lower()
+                   for rrset in probe.rrsets(message.authority, "NS") for rdata in rrset]
+        hop.outcome = f"referral to {names.fqdn(child)} (NS {', '.join(targets)})"
+        servers: list[tuple[str, str]] = []
+        problems: list[str] = []
+        failed_zones: set[str] = set()  # a name in a zone that already failed is not tried again
+        for target in targets:
+            kind = names.glue_kind(target, child, zone)
+            glue = probe.addresses(message, target)
+            hop.lines.append(f"{target}: {kind.value}, glue: {', '.join(glue) if glue else 'none'}")
+            usable = [a for a in glue if ":" not in a]
+            if not usable and kind is GlueKind.IN_DOMAIN:
+                problems.append(f"{target} is in-domain but the referral has no glue for it "
+                                "(RFC 9471 §3.1: that glue is mandatory; BIND logs 'missing mandatory "
+                                "glue', unbound cannot reach it)")
+                continue
+            if not usable and not servers and names.parent(target) not in failed_zones:
+                # like a resolver: look names up, one at a time, until one works
+                usable = self._lookup(result, target, depth, resolving | {child}, problems)
+                if not usable:
+                    failed_zones.add(names.parent(target))
+            servers.extend((target, address) for address in usable)
+        if not servers:
+            result.verdict = (f"{names.fqdn(zone)} delegates {names.fqdn(child)} but no name server can be "
+                              f"reached: {'; '.join(problems) or 'no addresses'} — resolvers answer SERVFAIL")
+        return servers
+
+    def _lookup(self, result: Trace, target: str, depth: int, resolving: frozenset[str],
+                problems: list[str]) -> list[str]:
+        if depth >= MAX_DEPTH:
+            problems.append(f"finding {target} needs more than {MAX_DEPTH} nested lookups")
+            return []
+        nested = self._nested(target, depth, resolving, result)
+        found = [a for a in nested.addresses if ":" not in a]
+        if not found:
+            problems.append(f"{target} could not be resolved: {_root_cause(nested.verdict)}")
+        return found
+
+
+def _root_cause(verdict: str) -> str:
+    """The innermost reason of a nested failure, so verdicts do not nest without end."""
+    marker = "could not be resolved: "
+    cause = verdict.rsplit(marker, 1)[-1] if marker in verdict else verdict
+    return cause.split(" — resolvers answer SERVFAIL", 1)[0]
+
+
+def _answer_values(message: dns.message.Message) -> list[str]:
+    return [f"{rrset.name} {dns.rdatatype.to_text(rrset.rdtype)} {rdata}"
+            for rrset in message.answer for rdata in rrset]
+
+
+def render(trace: Trace) -> str:
+    """The trace as text, one block per hop, then the verdict."""
+    out = [f";; tracing {names.fqdn(trace.qname)} {trace.qtype} from the simulated root"]
+    for number, hop in enumerate(trace.hops, start=1):
+        out.append(f";; hop {number}: {names.fqdn(hop.zone)} asked at {', '.join(hop.asked)}")
+        out.append(f"   {hop.outcome}")
+        out.extend(f"     {line}" for line in hop.lines)
+    label = "OK" if trace.status in ("answer", "nxdomain", "nodata") else "FAIL"
+    out.append(f"{label}: {trace.verdict}")
+    return "\n".join(out)

@@ -1,0 +1,63 @@
+"""``acns-dns trace NAME [TYPE]`` and ``acns-dns check DOMAIN`` against a running world."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from . import check, names, trace
+
+DEFAULT_ROOT = "127.53.0.1"
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``trace`` and ``check``."""
+    tracing = sub.add_parser("trace", help="resolve a name from the simulated root, hop by hop, explained")
+    tracing.add_argument("name")
+    tracing.add_argument("type", nargs="?", default="A")
+    _common(tracing)
+    tracing.set_defaults(run=run_trace)
+    checking = sub.add_parser("check", help="delegation checks for a domain: glue, lameness, agreement")
+    checking.add_argument("domain")
+    _common(checking)
+    checking.set_defaults(run=run_check)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", default=DEFAULT_ROOT, help=f"the simulated root's address ({DEFAULT_ROOT})")
+    parser.add_argument("--port", type=int, default=5300, help="the port every simulated server uses (5300)")
+    parser.add_argument("--timeout", type=float, default=1.0, help="seconds to wait for each answer (1.0)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run_trace(args: argparse.Namespace) -> int:
+    """Print the walk; exit 0 when the name resolved (or provably does not exist)."""
+    try:
+        result = trace.Tracer(args.root, args.port, args.timeout).trace(args.name, args.type)
+    except names.NameError_ as exc:
+        print(f"acns-dns trace: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        hops = [{k: v for k, v in asdict(hop).items() if k != "reply"} for hop in result.hops]
+        print(json.dumps({"qname": result.qname, "qtype": result.qtype, "status": result.status,
+                          "verdict": result.verdict, "answer": result.answer, "hops": hops}, indent=1))
+    else:
+        print(trace.render(result))
+    return 0 if result.status != "fail" else 1
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Print the findings; exit 1 when any check failed."""
+    try:
+        findings = check.check(args.domain, args.root, args.port, args.timeout)
+    except names.NameError_ as exc:
+        print(f"acns-dns check: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps([asdict(f) for f in findings], indent=1))
+    else:
+        print(check.render(args.domain, findings))
+    return 1 if any(f.level == "FAIL" for f in findings) else 0

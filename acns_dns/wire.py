@@ -1,0 +1,256 @@
+"""DNS responses on the wire: an ``authority.Answer`` (or an error) turned into response bytes.
+
+Owns the response side of every header and OPT rule: flags copied or cleared, REFUSED for
+other classes, EDNS(0) in responses (BADVERS, DO, payload size), truncation (TC only when
+required data does not fit) and SERVFAIL when answering fails.
+Queries are parsed by ``query`` (by hand, so the question keeps the client's case); answers
+are packed here with dnslib so names are compressed.
+
+``Responder`` answers for one view and keeps finished wire answers keyed by (server address,
+lower-case question, EDNS shape, size limit): a hit only patches the ID, RD/CD and the
+question bytes (the client's case). A new view gets a new Responder, so no answer outlives the
+world it was computed from. Imports: names, view, authority, query, dnslib.
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from dnslib import QTYPE
+from dnslib import RR as DnsRR
+from dnslib.label import DNSBuffer
+
+from . import authority, names
+from .authority import Answer, Result
+from .query import (
+    AA,
+    AD,
+    BADVERS,
+    CD,
+    CLASS_IN,
+    CLASSIC_PAYLOAD,
+    EDNS_DO,
+    FORMERR,
+    HEADER,
+    NOERROR,
+    NOTIMP,
+    NXDOMAIN,
+    OPCODE_BITS,
+    QR,
+    RA,
+    RD,
+    REFUSED,
+    RR_FIXED,
+    SERVER_PAYLOAD,
+    SERVFAIL,
+    TC,
+    TCP_LIMIT,
+    TYPE_ANY,
+    TYPE_AXFR,
+    TYPE_IXFR,
+    TYPE_OPT,
+    Drop,
+    Edns,
+    Query,
+    parse,
+)
+from .view import RR, View
+
+log = logging.getLogger(__name__)
+
+__all__ = ["BADVERS", "CLASSIC_PAYLOAD", "FORMERR", "NOERROR", "NOTIMP", "NXDOMAIN", "REFUSED", "SERVFAIL",
+           "SERVER_PAYLOAD", "TCP_LIMIT", "Drop", "Edns", "Query", "Reply", "Responder", "encode",
+           "error_response", "flags_text", "parse", "qtype_name", "rcode_name", "servfail_for"]
+
+RCODE_NAMES = {NOERROR: "NOERROR", FORMERR: "FORMERR", SERVFAIL: "SERVFAIL", NXDOMAIN: "NXDOMAIN",
+               NOTIMP: "NOTIMP", REFUSED: "REFUSED", BADVERS: "BADVERS"}
+RESULT_RCODES = {Result.SUCCESS: NOERROR, Result.REFERRAL: NOERROR, Result.NODATA: NOERROR,
+                 Result.NXDOMAIN: NXDOMAIN, Result.REFUSED: REFUSED, Result.SERVFAIL: SERVFAIL}
+_FLAG_NAMES = ((QR, "qr"), (AA, "aa"), (TC, "tc"), (RD, "rd"), (RA, "ra"), (AD, "ad"), (CD, "cd"))
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """Response bytes and what the journal shows about them."""
+
+    data: bytes
+    qname: str
+    qtype: str
+    rcode: int
+
+
+
+@lru_cache(maxsize=1024)
+def qtype_name(qtype: int) -> str:
+    """The mnemonic of a type (``TYPE65534`` for unknown ones, RFC 3597 §5)."""
+    name = QTYPE.get(qtype)  # dnslib gives the number back as text for unknown types
+    return name if isinstance(name, str) and not name.isdigit() else f"TYPE{qtype}"
+
+
+def rcode_name(rcode: int) -> str:
+    """NOERROR, NXDOMAIN, BADVERS, ... (``RCODE17`` for others)."""
+    return RCODE_NAMES.get(rcode, f"RCODE{rcode}")
+
+
+def flags_text(data: bytes) -> str:
+    """The header flags as dig prints them (``qr aa rd``)."""
+    flags = struct.unpack_from("!H", data, 2)[0] if len(data) >= 4 else 0
+    return " ".join(name for bit, name in _FLAG_NAMES if flags & bit)
+
+
+def _opt(rcode: int, edns: Edns) -> bytes:
+    """Our OPT: version 0, DO copied, other flags clear, no options (RFC 6891 §6.1.3, RFC 3225 §3)."""
+    ttl = ((rcode >> 4) << 24) | (EDNS_DO if edns.do else 0)
+    return b"\x00" + RR_FIXED.pack(TYPE_OPT, SERVER_PAYLOAD, ttl, 0)
+
+
+def _flags(query: Query, rcode: int, aa: bool = False, tc: bool = False) -> int:
+    """QR set; opcode, RD and CD copied; RA, Z and AD clear (RFC 1035 §4.1.1, RFC 8906 §3.1.3)."""
+    flags = QR | (query.flags & (OPCODE_BITS | RD | CD)) | (rcode & 0xF)
+    return flags | (AA if aa else 0) | (TC if tc else 0)
+
+
+def error_response(query: Query, rcode: int) -> bytes:
+    """A response without records: header, the question if it parsed, OPT if the query had one."""
+    opt = _opt(rcode, query.edns) if query.edns is not None else b""
+    header = HEADER.pack(query.id, _flags(query, rcode), 1 if query.question else 0, 0, 0, 1 if opt else 0)
+    return header + query.question + opt
+
+
+def servfail_for(data: bytes) -> bytes | None:
+    """SERVFAIL from the header alone, for when even parsing failed unexpectedly."""
+    if len(data) < HEADER.size or data[2] & 0x80:
+        return None
+    ident, flags = struct.unpack_from("!HH", data)
+    return error_response(Query(ident, flags), SERVFAIL)
+
+
+@lru_cache(maxsize=65536)
+def _dnslib_rr(rr: RR) -> DnsRR:
+    """The dnslib RR of one of our records (parsed once; records are immutable)."""
+    parsed = DnsRR.fromZone(f"{names.fqdn(rr.name)} {rr.ttl} IN {rr.rtype} {rr.rdata}")
+    if len(parsed) != 1:
+        raise ValueError(f"{rr} is not one record")
+    result: DnsRR = parsed[0]
+    return result
+
+
+def _rrsets(records: Iterable[RR]) -> list[list[RR]]:
+    """Records grouped into RRsets, first-seen order: an RRset is sent whole or not at all."""
+    grouped: dict[tuple[str, str], list[RR]] = {}
+    for rr in records:
+        grouped.setdefault((rr.name, rr.rtype), []).append(rr)
+    return list(grouped.values())
+
+
+class _Packer:
+    """A response being packed, with roll-back to an RRset boundary."""
+
+    def __init__(self, question: bytes, room: int) -> None:
+        self.buf, self.room = DNSBuffer(), room
+        self.buf.append(bytes(HEADER.size) + question)
+        labels, pos = [], 0  # let answers compress against the question name (RFC 1035 §4.1.4)
+        while question[pos]:
+            labels.append((pos, question[pos + 1:pos + 1 + question[pos]]))
+            pos += 1 + question[pos]
+        for index, (offset, _) in enumerate(labels):
+            self.buf.names[tuple(label for _, label in labels[index:])] = HEADER.size + offset
+        self.counts = [0, 0, 0]
+
+    def add(self, section: int, rrset: list[RR]) -> bool:
+        """Pack one RRset; False (and nothing added) when it does not fit."""
+        mark, names_before = self.buf.offset, dict(self.buf.names)
+        for rr in rrset:
+            _dnslib_rr(rr).pack(self.buf)
+        if self.buf.offset > self.room:
+            self.buf.data, self.buf.offset, self.buf.names = self.buf.data[:mark], mark, names_before
+            return False
+        self.counts[section] += len(rrset)
+        return True
+
+
+def encode(query: Query, answer: Answer, limit: int) -> bytes:
+    """Pack ``answer`` for ``query`` within ``limit`` octets.
+
+    Answer and authority RRsets and in-domain glue are required: if one does not fit, the
+    response is header + question + OPT with TC=1 (RFC 2181 §9, RFC 9471 §3.1, RFC 6891 §7).
+    Optional additional data that does not fit is left out without TC (RFC 2181 §9).
+    """
+    rcode = RESULT_RCODES[answer.result]
+    opt = _opt(rcode, query.edns) if query.edns is not None else b""
+    packer = _Packer(query.question.lower(), limit - len(opt))
+    required = ((0, answer.answer), (1, answer.authority), (2, answer.glue))
+    fits = all(packer.add(section, rrset) for section, records in required for rrset in _rrsets(records))
+    if fits:
+        for rrset in _rrsets(answer.extra):
+            if not packer.add(2, rrset):
+                break
+        counts, body = packer.counts, bytes(packer.buf.data[HEADER.size:])
+    else:
+        counts, body = [0, 0, 0], query.question.lower()
+    flags = _flags(query, rcode, aa=answer.aa, tc=not fits)
+    header = HEADER.pack(query.id, flags, 1, counts[0], counts[1], counts[2] + (1 if opt else 0))
+    return header + body + opt
+
+
+def _patch(template: bytes, query: Query) -> bytes:
+    """A cached answer made this query's: its ID, RD/CD and question case (0x20, RFC 4343 §4.1)."""
+    flags = struct.unpack_from("!H", template, 2)[0] | (query.flags & (RD | CD))
+    end = HEADER.size + len(query.question)
+    return struct.pack("!HH", query.id, flags) + template[4:HEADER.size] + query.question + template[end:]
+
+
+def _precheck(query: Query) -> int | None:
+    """Rcodes decided by the question alone, before any zone is consulted."""
+    if query.qclass != CLASS_IN:
+        return REFUSED  # only IN is served (Zonemaster NAMESERVER15: CH may be refused)
+    if query.qtype == TYPE_OPT:
+        return FORMERR  # OPT is a pseudo-type, never a question (RFC 6891 §6.1.1)
+    if query.qtype in (TYPE_AXFR, TYPE_IXFR):
+        return REFUSED  # zone transfers are not offered (Zonemaster NAMESERVER03)
+    if 128 <= query.qtype < TYPE_ANY:
+        return NOTIMP  # other meta-types (RFC 8906 §3.1.2 allows NOTIMP for them)
+    return None
+
+
+class Responder:
+    """Answers every query for one view; finished answers are cached (spec benchmarking)."""
+
+    def __init__(self, view: View, capacity: int = 100_000) -> None:
+        self.view = view
+        self.capacity = capacity
+        self._cache: dict[tuple[object, ...], tuple[bytes, int]] = {}
+
+    def respond(self, data: bytes, address: str, tcp: bool = False) -> Reply | None:
+        """The reply to ``data`` sent to ``address``, or None when it must be dropped."""
+        try:
+            query = parse(data)
+        except Drop:
+            return None
+        try:
+            return self._answer(query, address, tcp)
+        except Exception:  # the server never goes silent on a query (STYLE §7.4)
+            log.exception("answering %s %s at %s failed", query.qname, qtype_name(query.qtype), address)
+            return Reply(error_response(query, SERVFAIL), query.qname, qtype_name(query.qtype), SERVFAIL)
+
+    def _answer(self, query: Query, address: str, tcp: bool) -> Reply:
+        qtype = qtype_name(query.qtype)
+        rcode = query.error if query.error is not None else _precheck(query)
+        if rcode is not None:
+            return Reply(error_response(query, rcode), query.qname, qtype, rcode)
+        limit = query.limit(tcp)
+        edns = (query.edns.do,) if query.edns is not None else None
+        key = (address, query.question.lower(), edns, limit)
+        hit = self._cache.get(key)
+        if hit is None:
+            answer = authority.lookup(self.view, address, query.qname, qtype, "IN")
+            base = Query(0, 0, query.question.lower(), query.qname, query.qtype, query.qclass, query.edns)
+            hit = (encode(base, answer, limit), RESULT_RCODES[answer.result])
+            if len(self._cache) >= self.capacity:
+                self._cache.clear()
+            self._cache[key] = hit
+        return Reply(_patch(hit[0], query), query.qname, qtype, hit[1])

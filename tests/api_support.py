@@ -1,0 +1,117 @@
+"""Helpers for the HTTP API tests: a live server on 127.0.0.1 and world fixtures.
+
+``serve_api`` runs uvicorn in a background thread on a free loopback port (the socket is bound
+before the server starts, so there is no port race) and stops it on exit. The ``api`` fixture
+shares one server per test module and gives each test the packaged default world afresh.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+import uvicorn
+from cloudflare import Cloudflare
+
+from acns_dns import scenario
+from acns_dns.api import create_app
+from acns_dns.journal import QueryJournal
+from acns_dns.registry import Registry
+
+ADMIN = "test-admin"
+ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"  # Example Corp, token demo-token
+OTHER_ACCOUNT = "9a7806061c88ada191ed06f989cc3dac"  # Other Corp, token other-token, not entitled
+TOKEN = "demo-token"
+OTHER_TOKEN = "other-token"
+START_TIMEOUT = 10.0
+
+
+@contextmanager
+def serve_api(
+    registry: Registry, *, admin_token: str | None = ADMIN, journal: QueryJournal | None = None
+) -> Iterator[str]:
+    """Serve the API over ``registry``; yields the base URL (``http://127.0.0.1:PORT``)."""
+    app = create_app(registry, journal=journal, admin_token=admin_token)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + START_TIMEOUT
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(START_TIMEOUT)
+        sock.close()
+
+
+@dataclass
+class Api:
+    """A live API over a registry: its URL and ready clients (closed with the server)."""
+
+    url: str
+    registry: Registry
+    _sdks: dict[str, Cloudflare] = field(default_factory=dict)
+    _clients: dict[str | None, httpx.Client] = field(default_factory=dict)
+
+    def sdk(self, token: str = TOKEN) -> Cloudflare:
+        """The official SDK pointed at the server."""
+        if token not in self._sdks:
+            self._sdks[token] = Cloudflare(api_token=token, base_url=f"{self.url}/client/v4", max_retries=0)
+        return self._sdks[token]
+
+    def http(self, token: str | None = TOKEN) -> httpx.Client:
+        """A raw client (curl-equivalent) with the bearer token, if any."""
+        if token not in self._clients:
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            self._clients[token] = httpx.Client(base_url=self.url, headers=headers, timeout=10.0)
+        return self._clients[token]
+
+    def zone_id(self, name: str) -> str:
+        """The id of the zone called ``name``."""
+        return next(z.id for z in self.registry.world.zones.values() if z.name == name)
+
+    def close(self) -> None:
+        """Close every client."""
+        for sdk in self._sdks.values():
+            sdk.close()
+        for client in self._clients.values():
+            client.close()
+
+
+@pytest.fixture(scope="module")
+def api_server() -> Iterator[Api]:
+    """One server per test module."""
+    registry = Registry(scenario.load("default"))
+    with serve_api(registry) as url:
+        served = Api(url, registry)
+        yield served
+        served.close()
+
+
+@pytest.fixture
+def api(api_server: Api) -> Api:
+    """The module's server, holding a fresh default world."""
+    api_server.registry.replace(scenario.load("default"))
+    return api_server
+
+
+@contextmanager
+def unchanged(registry: Registry) -> Iterator[None]:
+    """Assert that the block leaves the world exactly as it was."""
+    before = registry.world.model_dump()
+    yield
+    assert registry.world.model_dump() == before, "a refused request changed the world"
