@@ -78,6 +78,7 @@ def allocate(
     offsets: range,
     taken: Iterable[str],
     released: Mapping[str, str],
+    owner: str | None = None,
 ) -> tuple[str, str]:
     """Assign one IPv4 and one IPv6 address to ``ns_name``.
 
@@ -87,12 +88,15 @@ def allocate(
         offsets: the offsets of the pool that may be handed out.
         taken: addresses (IPv4 and IPv6) in use anywhere in the world; a pair is free only
             when neither of its addresses is taken.
-        released: freed IPv4 address -> the name that held it, oldest first.
+        released: freed IPv4 address -> who held it, oldest first.
+        owner: who asks, as ``released`` names holders (default: ``ns_name``); a holder gets
+            its own freed address back.
 
     Raises:
         PoolExhausted: every address is taken.
     """
     used = set(taken)
+    owner = ns_name if owner is None else owner
     if len(offsets) == 0:
         raise PoolExhausted(f"no address can be handed out from {pool.prefix4} (offsets {offsets})")
     digest = hashlib.sha256(ns_name.encode()).digest()
@@ -101,7 +105,7 @@ def allocate(
         v4, v6 = pair(pool, offsets[(start + step) % len(offsets)])
         if v4 in used or v6 in used:
             continue
-        if v4 in released and released[v4] != ns_name:
+        if v4 in released and released[v4] != owner:
             continue
         return v4, v6
     net4 = ipaddress.IPv4Network(pool.prefix4)

@@ -134,7 +134,8 @@ def add_nameserver(world: World, account_id: str, ns_name: str, ns_set: object =
     pool = account.byoip or world.network
     try:
         v4, v6 = addressing.allocate(name, pool, addressing.pool_offsets(account.byoip),
-                                     _taken_everywhere(world), world.released)
+                                     taken_addresses(world), world.released,
+                                     owner=release_owner(account_id, name))
     except addressing.PoolExhausted as exc:
         raise InvalidInput(str(exc)) from exc
     world.released.pop(v4, None)
@@ -143,15 +144,9 @@ def add_nameserver(world: World, account_id: str, ns_name: str, ns_set: object =
     return created
 
 
-def _taken_everywhere(world: World) -> set[str]:
-    """Every IPv4 and IPv6 address a server holds: BYOIP prefixes may share an IPv6 prefix."""
-    taken = taken_addresses(world)
-    taken.add(world.root_ipv6)
-    taken.update(tld.ipv6 for tld in world.tlds.values())
-    taken.update(ns.ipv6 for ns in world.cloudflare.nameservers)
-    taken.update(ns.ipv6 for host in world.hosts.values() for ns in host.nameservers)
-    taken.update(ns.ipv6 for ns in world.custom_ns)
-    return taken
+def release_owner(account_id: str, ns_name: str) -> str:
+    """Who held a released address: only the same name of the same account gets it back."""
+    return f"{account_id}/{ns_name}"
 
 
 def delete_nameserver(world: World, account_id: str, ns_name: str) -> CustomNameserver:
@@ -165,7 +160,7 @@ def delete_nameserver(world: World, account_id: str, ns_name: str) -> CustomName
         if existing.account_id == account_id and existing.ns_name == name:
             del world.custom_ns[index]
             world.released.pop(existing.ipv4, None)
-            world.released[existing.ipv4] = name  # newest last: reused last
+            world.released[existing.ipv4] = release_owner(account_id, name)  # newest last: reused last
             return existing
     raise NotFound(f"Nameserver {ns_name!r} not found in account {account_id}")
 

@@ -60,13 +60,13 @@ def _delegate_edge_zone(world: World) -> None:
 
 
 def taken_addresses(world: World) -> set[str]:
-    """Every IPv4 address some simulated server holds."""
-    taken = {world.root_ipv4}
-    taken.update(tld.ipv4 for tld in world.tlds.values())
-    taken.update(ns.ipv4 for ns in world.cloudflare.nameservers)
-    taken.update(ns.ipv4 for host in world.hosts.values() for ns in host.nameservers)
-    taken.update(ns.ipv4 for ns in world.custom_ns)
-    return taken
+    """Every IPv4 and IPv6 address some simulated server holds (BYOIP prefixes may overlap)."""
+    pairs = [(world.root_ipv4, world.root_ipv6)]
+    pairs += [(tld.ipv4, tld.ipv6) for tld in world.tlds.values()]
+    pairs += [(ns.ipv4, ns.ipv6) for ns in world.cloudflare.nameservers]
+    pairs += [(ns.ipv4, ns.ipv6) for host in world.hosts.values() for ns in host.nameservers]
+    pairs += [(ns.ipv4, ns.ipv6) for ns in world.custom_ns]
+    return {address for pair in pairs for address in pair if address}
 
 
 def add_tld(world: World, name: str, glue_policy: str = "sibling") -> Tld:

@@ -223,4 +223,4 @@ class World(_Model):
     tlds: dict[str, Tld] = {}
     hosts: dict[str, DnsHost] = {}
     tickets: list[Ticket] = []
-    released: dict[str, str] = {}  # freed IPv4 address -> the ACNS name that held it, oldest first
+    released: dict[str, str] = {}  # freed IPv4 address -> "account/ns_name" that held it, oldest first

@@ -115,7 +115,7 @@ def test_random_adds_and_deletes_keep_the_allocation_rules(steps: list[tuple[boo
                 continue
             never_used = [addressing.pair(NETWORK, o) for o in TINY
                           if addressing.pair(NETWORK, o)[0] not in taken | set(released)]
-            if history.get(name) in released:
+            if name in history and released.get(history[name]) == name:  # still its own, unused since
                 assert v4 == history[name]
             elif v4 in released:
                 assert not never_used, f"reused {v4} while {never_used} were never used"
@@ -179,11 +179,21 @@ def test_a_recreated_name_gets_its_old_address_back_through_the_registry() -> No
     created = registry.add_nameserver(ACME, "ns1.example.com")
     registry.add_nameserver(ACME, "ns2.example.com")
     registry.delete_nameserver(ACME, "ns1.example.com")
-    assert registry.world.released == {created.ipv4: "ns1.example.com"}
+    assert registry.world.released == {created.ipv4: f"{ACME}/ns1.example.com"}
     registry.add_nameserver(ACME, "ns3.example.com")
     again = registry.add_nameserver(ACME, "ns1.example.com", 2)
     assert (again.ipv4, again.ipv6) == (created.ipv4, created.ipv6)
     assert registry.world.released == {}
+
+
+def test_the_same_name_in_another_account_does_not_inherit_a_freed_address() -> None:
+    registry, _ = build()
+    created = registry.add_nameserver(ACME, "ns1.example.com")
+    registry.delete_nameserver(ACME, "ns1.example.com")
+    other = registry.add_account("second", "c" * 32)
+    elsewhere = registry.add_nameserver(other.id, "ns1.example.com")
+    assert elsewhere.ipv4 != created.ipv4 and elsewhere.ipv6 != created.ipv6
+    assert created.ipv4 in registry.world.released
 
 
 def test_byoip_pools_are_used_when_set() -> None:

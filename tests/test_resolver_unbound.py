@@ -45,7 +45,8 @@ def test_working_delegations_resolve(scenario: str, qname: str, qtype: str, answ
     ("wrong-removal-order", [], "nameserver addresses not usable"),
     ("cyclic-sibling", ["--in-domain-glue-only", "net"], "exceeded the maximum nameserver nxdomains"),
 ])
-def test_broken_delegations_servfail_with_unbounds_reason(scenario: str, extra: list[str], reason: str) -> None:
+def test_broken_delegations_servfail_with_unbounds_reason(scenario: str, extra: list[str],
+                                                           reason: str) -> None:
     qname = "www.alpha.net" if scenario == "cyclic-sibling" else "www.example.com"
     result = resolve(scenario, qname, "A", *extra)
     assert result["rcode"] == "SERVFAIL" and result["answer"] == [], result

@@ -13,7 +13,9 @@ from acns_dns.errors import ScenarioError
 from acns_dns.models import Network
 
 PACKAGED = [name for name, _ in scenario.packaged()]
-REQUIRED = {"default", "missing-glue", "stale-glue", "wrong-removal-order", "out-of-bailiwick", "cyclic-sibling"}
+REQUIRED = {"default", "missing-glue", "stale-glue", "wrong-removal-order", "out-of-bailiwick",
+            "cyclic-sibling"}
+NS_NAMES = ("ns1.example.com", "ns2.example.com")
 
 
 def test_the_required_scenarios_are_packaged_with_descriptions() -> None:
@@ -50,13 +52,13 @@ def test_default_glue_matches_the_assigned_addresses() -> None:
 
 def test_failure_scenarios_differ_from_default_where_they_say() -> None:
     default = scenario.load("default")
-    assert scenario.load("missing-glue").tlds["com"].hosts.keys().isdisjoint({"ns1.example.com", "ns2.example.com"})
+    assert scenario.load("missing-glue").tlds["com"].hosts.keys().isdisjoint(NS_NAMES)
     stale = scenario.load("stale-glue")
     assigned = {ns.ipv4 for ns in stale.custom_ns}
-    assert all(set(stale.tlds["com"].hosts[h].ipv4).isdisjoint(assigned) for h in ("ns1.example.com", "ns2.example.com"))
+    assert all(set(stale.tlds["com"].hosts[h].ipv4).isdisjoint(assigned) for h in NS_NAMES)
     removed = scenario.load("wrong-removal-order")
     assert removed.custom_ns == []
-    glue = {a for h in ("ns1.example.com", "ns2.example.com") for a in removed.tlds["com"].hosts[h].ipv4}
+    glue = {a for h in NS_NAMES for a in removed.tlds["com"].hosts[h].ipv4}
     assert glue == {ns.ipv4 for ns in default.custom_ns if ns.ns_name.endswith("example.com")}
     assert set(removed.released) == glue
 
@@ -78,11 +80,14 @@ def test_another_prefix_moves_every_address() -> None:
 
 
 BROKEN = [
-    ("description: x\naccounts:\n  - name: A\n    custom_nameservers:\n      - {ns_name: ns1.example.com, ns_set: 7}\n",
+    ("description: x\naccounts:\n  - name: A\n    custom_nameservers:\n"
+     "      - {ns_name: ns1.example.com, ns_set: 7}\n",
      "accounts[0].custom_nameservers[0]", "ns_set"),
-    ("description: x\naccounts:\n  - name: A\n    zones: [{name: example.com, nameservers: {type: custom.acount}}]\n",
+    ("description: x\naccounts:\n  - name: A\n"
+     "    zones: [{name: example.com, nameservers: {type: custom.acount}}]\n",
      "accounts[0].zones[0].nameservers.type", "custom.acount"),
-    ("description: x\ntlds: [{name: com}]\naccounts:\n  - name: A\n    colour: blue\n", "accounts[0].colour", "Extra"),
+    ("description: x\ntlds: [{name: com}]\naccounts:\n  - name: A\n    colour: blue\n",
+     "accounts[0].colour", "Extra"),
     ("description: x\n  bad: [\n", "line 2", "YAML"),
     ("tlds: []\n", "description", "required"),
     ("description: x\ndomains: [{name: example.com, registrar: nobody}]\n", "domains[0]", "nobody"),
@@ -93,7 +98,8 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("text", "field", "detail"), BROKEN)
-def test_broken_scenario_error_names_file_and_field(tmp_path: Path, text: str, field: str, detail: str) -> None:
+def test_broken_scenario_error_names_file_and_field(tmp_path: Path, text: str, field: str,
+                                                    detail: str) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text(text)
     with pytest.raises(ScenarioError) as caught:

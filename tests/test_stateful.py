@@ -110,7 +110,7 @@ class WorldMachine(RuleBasedStateMachine):
         self.registry.apply(byoip_account)
         # (account, name) -> (ns_set, ipv4, ipv6)
         self.live: dict[tuple[str, str], tuple[int, str, str]] = {}
-        self.released: dict[str, str] = {}  # the world's "released", oldest first
+        self.released: dict[str, str] = {}  # the world's "released" (address -> account/name), oldest first
         self.ever_used: set[str] = set()
         self.enabled_with: dict[str, int] = {}  # zone id -> set size when it took its set
 
@@ -191,7 +191,9 @@ class WorldMachine(RuleBasedStateMachine):
         assert name is not None and number is not None
         v4, v6 = self.world.custom_ns[-1].ipv4, self.world.custom_ns[-1].ipv6
         assert self.world.custom_ns[-1].ns_name == name and self.world.custom_ns[-1].ns_set == number
-        own_old = [a for a, holder in self.released.items() if holder == name and self.in_pool(account, a)]
+        holder_key = f"{account}/{name}"  # only the same name of the same account gets it back
+        own_old = [a for a, holder in self.released.items()
+                   if holder == holder_key and self.in_pool(account, a)]
         if own_old:
             assert v4 in own_old, f"{name} did not get its old address {own_old} back, got {v4}"
         elif v4 in self.ever_used:
@@ -214,7 +216,7 @@ class WorldMachine(RuleBasedStateMachine):
         assert name is not None
         _, v4, _ = self.live.pop((account, name))
         self.released.pop(v4, None)
-        self.released[v4] = name
+        self.released[v4] = f"{account}/{name}"
 
     @rule(account=ACCOUNTS)
     def list_nameservers(self, account: str) -> None:
