@@ -36,6 +36,19 @@ class PoolExhausted(Exception):
     """No address is left in the pool."""
 
 
+def network_for(prefix4: str) -> Network:
+    """The network for an IPv4 /16 such as 127.54.0.0/16, with its own ULA /48 to match
+    (fd53:53:36::/48 for 127.54/16), so two worlds side by side never share an address.
+
+    Raises:
+        ValueError: ``prefix4`` is not an IPv4 /16.
+    """
+    net4 = ipaddress.IPv4Network(prefix4)
+    network = Network(prefix4=str(net4), prefix6=f"fd53:53:{net4.network_address.packed[1]:x}::/48")
+    check_network(network)
+    return network
+
+
 def check_network(network: Network) -> None:
     """Raise ValueError unless the prefixes have the sizes the address plan needs."""
     net4 = ipaddress.IPv4Network(network.prefix4)

@@ -27,13 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate Cloudflare account custom nameservers and the DNS around them.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"acns_dns.{module_name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"acns_dns.{module_name}":
-                raise
-            continue
-        module.add_parser(sub)
+        importlib.import_module(f"acns_dns.{module_name}").add_parser(sub)
     return parser
 
 

@@ -131,6 +131,10 @@ def add_nameserver(world: World, account_id: str, ns_name: str, ns_set: object =
             raise NameserverExists(f"Nameserver {name} already exists (in set {existing.ns_set})")
     if len(nameservers(world, account_id, number)) >= MAX_SET_SIZE:
         raise SetFull(f"Nameserver set {number} is full (max {MAX_SET_SIZE} names)")
+    provider = provider_zone(world, account_id, name)
+    if provider is not None and any(r.name == name and r.type == "CNAME" for r in provider.records):
+        raise InvalidInput(f"{name} is an alias (CNAME) in zone {provider.name}; a name server name "
+                           "must have its own address records (RFC 2181 §10.3)")
     pool = account.byoip or world.network
     try:
         v4, v6 = addressing.allocate(name, pool, addressing.pool_offsets(account.byoip),
@@ -152,10 +156,7 @@ def release_owner(account_id: str, ns_name: str) -> str:
 def delete_nameserver(world: World, account_id: str, ns_name: str) -> CustomNameserver:
     """Delete an ACNS name; its addresses are released (spec-acns §6.5: zones keep their set)."""
     _entitled(world, account_id)
-    try:
-        name = names.normalize(ns_name, min_labels=2)
-    except names.NameError_:
-        name = ns_name
+    name = names.lenient(ns_name)
     for index, existing in enumerate(world.custom_ns):
         if existing.account_id == account_id and existing.ns_name == name:
             del world.custom_ns[index]
@@ -289,10 +290,22 @@ def add_record(world: World, zone_id: str, name: str, rtype: str, content: str, 
         raise InvalidInput(str(exc)) from exc
     if row.type == "SOA" or (row.type == "NS" and owner == zone.name):
         raise InvalidInput(f"{row.type} at the apex of {zone.name} is managed by Cloudflare")
+    _check_owner(world, zone, row.name, row.type)
     record = DnsRecord(id=stable_id("record", zone.id, str(len(zone.records)), owner, row.type, row.content),
                        **row.model_dump())
     zone.records.append(record)
     return record
+
+
+def _check_owner(world: World, zone: Zone, owner: str, rtype: str) -> None:
+    """Refuse records that would make a name server name an alias or clash with a CNAME."""
+    acns_names = {ns.ns_name for ns in nameservers(world, zone.account_id)}
+    if rtype in ("A", "AAAA", "CNAME") and owner in acns_names:
+        raise InvalidInput(f"{owner} is an account custom nameserver: Cloudflare manages its A/AAAA "
+                           "records, and a name server name may not be an alias (RFC 2181 §10.3)")
+    present = {r.type for r in zone.records if r.name == owner}
+    if present and (rtype == "CNAME" or "CNAME" in present):
+        raise InvalidInput(f"{owner} cannot hold a CNAME together with other records (RFC 1034 §3.6.2)")
 
 
 def provider_zone(world: World, account_id: str, ns_name: str) -> Zone | None:

@@ -60,6 +60,15 @@ def normalize(name: str, *, hostname: bool = True, min_labels: int = 1) -> str:
     return text
 
 
+def lenient(value: str, *, hostname: bool = True) -> str:
+    """``value`` normalised when it is a valid name, else as given: a look-up key that a
+    malformed name cannot match (deleting or filtering by it then finds nothing)."""
+    try:
+        return normalize(value, hostname=hostname)
+    except NameError_:
+        return value
+
+
 def parents(name: str) -> Iterator[str]:
     """Yield ``name`` and each enclosing name up to and including the root ("")."""
     while name:

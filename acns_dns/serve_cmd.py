@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import scenario, snapshot
+from . import addressing, scenario, snapshot
 from .errors import AcnsError
 from .http_server import ApiServer, ApiUnavailable, load_app
 from .journal import QueryJournal
@@ -66,8 +66,7 @@ def load_world(args: argparse.Namespace) -> World:
         return snapshot.load(args.state)
     network = Network()
     if args.listen_prefix:
-        second = int(args.listen_prefix.split(".")[1])
-        network = Network(prefix4=args.listen_prefix, prefix6=f"fd53:53:{second:x}::/48")
+        network = addressing.network_for(args.listen_prefix)
     return scenario.load(args.scenario, network=network)
 
 

@@ -24,7 +24,7 @@ import dns.message
 import dns.query
 import dns.rdatatype
 
-from . import scenario
+from . import addressing, scenario
 from .http_server import ApiServer, load_app
 from .journal import QueryJournal
 from .models import Network, World
@@ -40,7 +40,7 @@ PORT_ATTEMPTS = 20
 def random_network(rng: random.Random | None = None) -> Network:
     """A private simulated network: 127.<60-250>.0.0/16 and a matching ULA /48."""
     octet = (rng or random).randint(60, 250)
-    return Network(prefix4=f"127.{octet}.0.0/16", prefix6=f"fd53:53:{octet:x}::/48")
+    return addressing.network_for(f"127.{octet}.0.0/16")
 
 
 @dataclass
@@ -120,8 +120,7 @@ def running_world(source: World | Registry | str = "default", *, port: int | Non
     """
     network = None
     if prefix is not None:
-        octets = prefix.split(".")
-        network = Network(prefix4=prefix, prefix6=f"fd53:53:{int(octets[1]):x}::/48")
+        network = addressing.network_for(prefix)
     registry = _registry(source, network)
     journal = QueryJournal()
     loop = new_event_loop()

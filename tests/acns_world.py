@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from acns_dns import infrastructure
 from acns_dns.errors import AcnsError
-from acns_dns.models import Network
+from acns_dns.models import Network, World
 from acns_dns.registry import Registry
 
 ACME = "a" * 32
@@ -62,3 +62,13 @@ def fails(registry: Registry, error: type[AcnsError], operation: str, *args: obj
         assert registry.version == version
         return exc
     raise AssertionError(f"{operation}{args} did not raise {error.__name__}")
+
+
+def server_addresses(world: World) -> list[str]:
+    """Every address a server holds, duplicates kept (counted independently of the code)."""
+    found = [world.root_ipv4, world.root_ipv6]
+    found += [a for tld in world.tlds.values() for a in (tld.ipv4, tld.ipv6)]
+    found += [a for ns in world.cloudflare.nameservers for a in (ns.ipv4, ns.ipv6)]
+    found += [a for host in world.hosts.values() for ns in host.nameservers for a in (ns.ipv4, ns.ipv6)]
+    found += [a for ns in world.custom_ns for a in (ns.ipv4, ns.ipv6)]
+    return found

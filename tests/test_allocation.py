@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from acns_world import ACME, build, fails
+from acns_world import ACME, build, fails, server_addresses
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -131,15 +131,6 @@ def test_random_adds_and_deletes_keep_the_allocation_rules(steps: list[tuple[boo
 
 # --- through the registry ------------------------------------------------------------------
 
-def _all_addresses(world: World) -> list[str]:
-    found = [world.root_ipv4, world.root_ipv6]
-    found += [a for tld in world.tlds.values() for a in (tld.ipv4, tld.ipv6)]
-    found += [a for ns in world.cloudflare.nameservers for a in (ns.ipv4, ns.ipv6)]
-    found += [a for host in world.hosts.values() for ns in host.nameservers for a in (ns.ipv4, ns.ipv6)]
-    found += [a for ns in world.custom_ns for a in (ns.ipv4, ns.ipv6)]
-    return found
-
-
 def _populate(registry: Registry) -> None:
     for set_number in (1, 2):
         for index in range(1, 4):
@@ -151,7 +142,7 @@ def _populate(registry: Registry) -> None:
 def test_addresses_are_unique_across_the_world() -> None:
     registry, _ = build()
     _populate(registry)
-    addresses = _all_addresses(registry.world)
+    addresses = server_addresses(registry.world)
     assert len(addresses) == len(set(addresses))
     for ns in registry.world.custom_ns:
         assert ipaddress.IPv4Address(ns.ipv4) in ipaddress.IPv4Network("127.53.128.0/17")
@@ -245,7 +236,7 @@ def test_worlds_with_different_prefixes_never_overlap() -> None:
         _populate(registry)
         registry.apply(infrastructure.add_host, "dnshost", "Other DNS",
                        [{"name": "ns1.host.test"}, {"name": "ns2.host.test"}], [])
-    first, second = _all_addresses(one.world), _all_addresses(two.world)
+    first, second = server_addresses(one.world), server_addresses(two.world)
     assert not set(first) & set(second)
     assert all(ipaddress.ip_address(a) in ipaddress.ip_network("127.54.0.0/16")
                for a in second if ":" not in a)

@@ -346,6 +346,26 @@ def test_managed_records_are_read_only_and_follow_the_ns_ttl(world: tuple[Regist
     assert len({r.id for r in records}) == 2
 
 
+def test_a_name_server_name_is_never_an_alias(world: tuple[Registry, Ids]) -> None:
+    """RFC 2181 §10.3 (Zonemaster DELEGATION05): NS targets have address records, no CNAME."""
+    registry, ids = world
+    registry.add_nameserver(ACME, "ns1.example.com")
+    for rtype, content in (("CNAME", "www.example.com."), ("A", "192.0.2.1"), ("AAAA", "2001:db8::1")):
+        error = fails(registry, InvalidInput, "add_record", ids.parent_zone, "ns1", rtype, content)
+        assert "ns1.example.com" in error.message
+    registry.add_record(ids.parent_zone, "alias", "CNAME", "www.example.com.")
+    error = fails(registry, InvalidInput, "add_nameserver", ACME, "alias.example.com")
+    assert "alias.example.com" in error.message and "CNAME" in error.message
+
+
+def test_a_cname_does_not_share_its_name_with_other_records(world: tuple[Registry, Ids]) -> None:
+    registry, ids = world
+    registry.add_record(ids.parent_zone, "www", "A", "192.0.2.1")
+    fails(registry, InvalidInput, "add_record", ids.parent_zone, "www", "CNAME", "example.com.")
+    registry.add_record(ids.parent_zone, "shop", "CNAME", "www.example.com.")
+    fails(registry, InvalidInput, "add_record", ids.parent_zone, "shop", "TXT", '"x"')
+
+
 # --- the error tree -------------------------------------------------------------------------------
 
 def _subclasses(cls: type[errors.AcnsError]) -> list[type[errors.AcnsError]]:

@@ -11,7 +11,7 @@ import ipaddress
 import math
 from collections.abc import Callable
 
-from acns_world import ACME, CLOUDFLARE, EXTERNAL, OTHER_EXTERNAL, PLAIN, build
+from acns_world import ACME, CLOUDFLARE, EXTERNAL, OTHER_EXTERNAL, PLAIN, build, server_addresses
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -86,15 +86,6 @@ def _set_number(value: object) -> int | None:
 
 def _related(one: str, two: str) -> bool:
     return one != two and (names.is_subdomain(one, two) or names.is_subdomain(two, one))
-
-
-def _server_addresses(world: World) -> list[str]:
-    found = [world.root_ipv4, world.root_ipv6]
-    found += [a for tld in world.tlds.values() for a in (tld.ipv4, tld.ipv6)]
-    found += [a for ns in world.cloudflare.nameservers for a in (ns.ipv4, ns.ipv6)]
-    found += [a for host in world.hosts.values() for ns in host.nameservers for a in (ns.ipv4, ns.ipv6)]
-    found += [a for ns in world.custom_ns for a in (ns.ipv4, ns.ipv6)]
-    return found
 
 
 class WorldMachine(RuleBasedStateMachine):
@@ -430,7 +421,7 @@ class WorldMachine(RuleBasedStateMachine):
 
     @invariant()
     def addresses_are_unique_across_the_world(self) -> None:
-        addresses = _server_addresses(self.world)
+        addresses = server_addresses(self.world)
         assert len(addresses) == len(set(addresses))
         assert not set(self.world.released) & set(addresses)
 

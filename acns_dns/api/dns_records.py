@@ -25,12 +25,6 @@ Filter = Annotated[str | None, Query(max_length=4096)]
 AUTOMATIC_TTL = 300  # Cloudflare's ttl 1 ("automatic")
 
 
-def _owner(value: str | None) -> str | None:
-    try:
-        return names.normalize(value, hostname=False) if value else value
-    except names.NameError_:
-        return value
-
 
 @router.get("", summary="List DNS records", **documented(Collection[RecordOut]))
 async def list_records(
@@ -45,7 +39,9 @@ async def list_records(
     per_page: PerPage = 100,
 ) -> JSONResponse:
     """The zone's records, the managed ACNS A/AAAA included; filters are exact (SDK: ``.exact``)."""
-    owner, rtype = _owner(name or name_exact), type.upper() if type else None
+    wanted = name or name_exact
+    owner = names.lenient(wanted, hostname=False) if wanted else wanted
+    rtype = type.upper() if type else None
     content = content or content_exact
     rows = [
         shapes.record(zone, r)

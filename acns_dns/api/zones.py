@@ -34,12 +34,6 @@ async def create(body: ZoneCreateIn, who: CallerDep, registry: RegistryDep) -> J
     return reply(ok(shapes.zone(registry.world, zone)))
 
 
-def _normal(value: str | None) -> str | None:
-    try:
-        return names.normalize(value, hostname=False) if value else value
-    except names.NameError_:
-        return value
-
 
 @router.get("", summary="List zones", **documented(Collection[ZoneOut]))
 async def list_zones(
@@ -54,7 +48,7 @@ async def list_zones(
 ) -> JSONResponse:
     """The zones the caller may see, filtered by name, status, account.id and account.name."""
     world = registry.world
-    wanted = _normal(name)
+    wanted = names.lenient(name, hostname=False) if name else name
     found = [
         shapes.zone(world, z)
         for z in sorted(world.zones.values(), key=lambda z: z.name)
