@@ -26,7 +26,7 @@ from .errors import (
     Unsupported,
 )
 from .infrastructure import taken_addresses
-from .models import Account, CustomNameserver, DnsRecord, NameserverSetting, World, Zone
+from .models import Account, Credential, CustomNameserver, DnsRecord, NameserverSetting, World, Zone
 
 MAX_SET_SIZE = 5
 MIN_SET_SIZE = 2
@@ -53,6 +53,35 @@ def add_account(world: World, name: str, account_id: str | None = None,
     account = Account(id=account_id, name=name, acns_entitled=acns_entitled)
     world.accounts[account_id] = account
     return account
+
+
+def update_account(world: World, account_id: str, name: str | None,
+                   default_nameservers: str | None) -> Account:
+    """Rename the account and/or choose the nameservers its new zones start with (PUT /accounts)."""
+    account = find_account(world, account_id)
+    if default_nameservers is not None:
+        set_default_nameservers(world, account_id, default_nameservers)
+    if name is not None:
+        if not name.strip():
+            raise InvalidInput("name must not be empty")
+        account.name = name
+    return account
+
+
+def add_credential(world: World, account_id: str, *, token: str | None = None,
+                   email: str | None = None, key: str | None = None) -> Credential:
+    """Let an API token, or an e-mail with a global key, act on one account."""
+    find_account(world, account_id)
+    if (token is None) == (email is None or key is None):
+        raise InvalidInput("a credential is either a token or an e-mail with a key")
+    for existing in world.credentials:
+        if token is not None and existing.token == token:
+            raise InvalidInput("token is already used by another credential; choose another")
+        if email is not None and existing.email == email:
+            raise InvalidInput(f"e-mail {email!r} already has a key")
+    credential = Credential(token=token, email=email, key=key, accounts=[account_id])
+    world.credentials.append(credential)
+    return credential
 
 
 def find_account(world: World, account_id: str) -> Account:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import addressing, cloudflare_ops, infrastructure, registrar_ops, zonefile
 from .errors import AcnsError, ScenarioError
-from .models import AddressPool, Credential, HostedZone, Network, Record, World
+from .models import AddressPool, HostedZone, Network, Record, World
 
 PACKAGED_DIR = Path(__file__).parent / "scenarios"
 ZONEFILE_DIR = Path(__file__).parent.parent / "zonefiles"
@@ -279,10 +279,11 @@ def _build_account(b: _Builder, field: str, spec: AccountSpec) -> None:
         pool = spec.byoip
         account.byoip = b.at(f"{field}.byoip", partial(AddressPool, prefix4=pool.prefix4,
                                                       prefix6=pool.prefix6))
-    for token in spec.tokens:
-        world.credentials.append(Credential(token=token, accounts=[account.id]))
-    for key in spec.api_keys:
-        world.credentials.append(Credential(email=key.email, key=key.key, accounts=[account.id]))
+    for i, token in enumerate(spec.tokens):
+        b.at(f"{field}.tokens[{i}]", partial(cloudflare_ops.add_credential, world, account.id, token=token))
+    for i, key in enumerate(spec.api_keys):
+        b.at(f"{field}.api_keys[{i}]", partial(cloudflare_ops.add_credential, world, account.id,
+                                               email=key.email, key=key.key))
     for i, ns in enumerate(spec.custom_nameservers):
         b.at(f"{field}.custom_nameservers[{i}]",
              partial(cloudflare_ops.add_nameserver, world, account.id, ns.ns_name, ns.ns_set))

@@ -182,7 +182,7 @@ def encode(query: Query, answer: Answer, limit: int) -> bytes:
     """
     rcode = RESULT_RCODES[answer.result]
     opt = _opt(rcode, query.edns) if query.edns is not None else b""
-    packer = _Packer(query.question.lower(), limit - len(opt))
+    packer = _Packer(_folded(query.question), limit - len(opt))
     required = ((0, answer.answer), (1, answer.authority), (2, answer.glue))
     fits = all(packer.add(section, rrset) for section, records in required for rrset in _rrsets(records))
     if fits:
@@ -191,10 +191,16 @@ def encode(query: Query, answer: Answer, limit: int) -> bytes:
                 break
         counts, body = packer.counts, bytes(packer.buf.data[HEADER.size:])
     else:
-        counts, body = [0, 0, 0], query.question.lower()
+        counts, body = [0, 0, 0], _folded(query.question)
     flags = _flags(query, rcode, aa=answer.aa, tc=not fits)
     header = HEADER.pack(query.id, flags, 1, counts[0], counts[1], counts[2] + (1 if opt else 0))
     return header + body + opt
+
+
+def _folded(question: bytes) -> bytes:
+    """The question with its name lower-cased; the type and class octets stay as they are
+    (lower-casing them too would make, say, type 65 and type 97 the same key)."""
+    return question[:-4].lower() + question[-4:]
 
 
 def _patch(template: bytes, query: Query) -> bytes:
@@ -244,11 +250,11 @@ class Responder:
             return Reply(error_response(query, rcode), query.qname, qtype, rcode)
         limit = query.limit(tcp)
         edns = (query.edns.do,) if query.edns is not None else None
-        key = (address, query.question.lower(), edns, limit)
+        key = (address, _folded(query.question), edns, limit)
         hit = self._cache.get(key)
         if hit is None:
             answer = authority.lookup(self.view, address, query.qname, qtype, "IN")
-            base = Query(0, 0, query.question.lower(), query.qname, query.qtype, query.qclass, query.edns)
+            base = Query(0, 0, _folded(query.question), query.qname, query.qtype, query.qclass, query.edns)
             hit = (encode(base, answer, limit), RESULT_RCODES[answer.result])
             if len(self._cache) >= self.capacity:
                 self._cache.clear()

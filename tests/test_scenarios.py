@@ -90,6 +90,8 @@ BROKEN = [
      "accounts[0].colour", "Extra"),
     ("description: x\n  bad: [\n", "line 2", "YAML"),
     ("tlds: []\n", "description", "required"),
+    ("description: x\naccounts:\n  - {name: A, tokens: [t]}\n  - {name: B, tokens: [t]}\n",
+     "accounts[1].tokens[0]", "already used"),
     ("description: x\ndomains: [{name: example.com, registrar: nobody}]\n", "domains[0]", "nobody"),
     ("description: x\naccounts:\n  - name: A\n    custom_nameservers: [{ns_name: ns1.example.com}]\n"
      "    zones: [{name: example.com, nameservers: {type: custom.account, ns_set: 1}}]\n",

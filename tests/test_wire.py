@@ -108,6 +108,16 @@ def test_cache_patches_id_flags_and_case(view: View) -> None:
     assert len(responder._cache) == 1  # the second query was answered from the cache
 
 
+def test_cache_keys_keep_the_type_octets_apart(view: View) -> None:
+    """Type 65 is 0x0041 ("A") and type 97 is 0x0061 ("a"): folding case must not join them."""
+    responder = wire.Responder(view)
+    for rtype in ("TYPE65", "TYPE97"):
+        reply = responder.respond(_query("www.example.com", rtype), EDGE)
+        assert reply is not None
+        assert dns.message.from_wire(reply.data).question[0].rdtype == int(rtype[4:])
+    assert len(responder._cache) == 2
+
+
 def test_new_view_new_answers(view: View) -> None:
     registry = build_registry()
     before = wire.Responder(compile_view(registry.world, 1, (EDGE,)))

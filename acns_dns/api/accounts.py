@@ -13,7 +13,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from . import shapes, world_ops
+from .. import cloudflare_ops
+from . import shapes
 from .auth import AccountDep, CallerDep, RegistryDep
 from .envelope import Collection, PageNumber, Success, documented, ok, page, reply
 from .schemas import AccountDnsSettingsIn, AccountDnsSettingsOut, AccountOut, AccountUpdateIn
@@ -53,7 +54,7 @@ async def update_account(account: AccountDep, body: AccountUpdateIn, registry: R
             default = (
                 "custom.account" if body.settings.use_account_custom_ns_by_default else "cloudflare.standard"
             )
-    updated = registry.apply(world_ops.update_account, account.id, body.name, default)
+    updated = registry.apply(cloudflare_ops.update_account, account.id, body.name, default)
     return reply(ok(shapes.account(updated)))
 
 
