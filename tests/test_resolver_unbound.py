@@ -16,8 +16,15 @@ import pytest
 
 LAB = Path(__file__).with_name("resolver_lab.py")
 
-pytestmark = pytest.mark.skipif(shutil.which("unbound") is None or shutil.which("unshare") is None,
-                                reason="needs unbound and unshare (installed by .ci/run)")
+def _namespaces_work() -> bool:
+    if shutil.which("unbound") is None or shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True, timeout=30)
+    return probe.returncode == 0
+
+
+pytestmark = pytest.mark.skipif(not _namespaces_work(),
+                                reason="needs unbound, and user+network namespaces (unshare -rn)")
 
 
 def resolve(*args: str) -> dict[str, object]:
