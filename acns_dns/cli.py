@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "serve_cmd",  # acns-dns serve, acns-dns servers
     "client_cmd",  # acns-dns ns|zone|registrar|ticket (clients of the HTTP API)
     "trace_cmd",  # acns-dns trace, acns-dns check (over real DNS)
+    "export_cmd",  # acns-dns export (zone files and NSD configuration)
 )
 
 

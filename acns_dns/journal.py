@@ -7,6 +7,7 @@ is written from the event loop only. Imports: nothing from the package.
 
 from __future__ import annotations
 
+import struct
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -32,17 +33,43 @@ class JournalEntry:
         return asdict(self)
 
 
+_FLAG_NAMES = ((0x8000, "qr"), (0x0400, "aa"), (0x0200, "tc"), (0x0100, "rd"), (0x0080, "ra"),
+               (0x0020, "ad"), (0x0010, "cd"))
+
+
+def flags_text(data: bytes) -> str:
+    """The header flags of a DNS message as dig prints them (``qr aa rd``)."""
+    flags = struct.unpack_from("!H", data, 2)[0] if len(data) >= 4 else 0
+    return " ".join(name for bit, name in _FLAG_NAMES if flags & bit)
+
+
+def _peer(client: str | tuple[object, ...]) -> str:
+    if isinstance(client, str):
+        return client
+    return f"{client[0]}:{client[1]}" if len(client) >= 2 else str(client)
+
+
+# What is stored: the raw parts of an entry. Formatting waits until someone reads the journal,
+# so recording costs the server next to nothing per query.
+_Raw = tuple[float, str, "str | tuple[object, ...]", str, str, str, str, "str | bytes", int]
+
+
 class QueryJournal:
     """The newest ``capacity`` entries across all servers."""
 
     def __init__(self, capacity: int = 10000) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._entries: deque[_Raw] = deque(maxlen=capacity)
 
-    def record(self, server: str, client: str, transport: str, qname: str, qtype: str,
-               rcode: str, flags: str, size: int) -> None:
+    def record(self, server: str, client: str | tuple[object, ...], transport: str, qname: str,
+               qtype: str, rcode: str, flags: str, size: int) -> None:
         """Append one entry (the oldest falls out when full)."""
-        self._entries.append(JournalEntry(time.time(), server, client, transport, qname, qtype,
-                                          rcode, flags, size))
+        self._entries.append((time.time(), server, client, transport, qname, qtype, rcode, flags, size))
+
+    def record_reply(self, server: str, client: str | tuple[object, ...], transport: str, qname: str,
+                     qtype: str, rcode: str, reply: bytes) -> None:
+        """Append the entry for a reply; its flags are read from the reply when asked for."""
+        self._entries.append((time.time(), server, client, transport, qname, qtype, rcode, reply,
+                              len(reply)))
 
     def entries(self, server: str | None = None, qname: str | None = None,
                 limit: int | None = None) -> list[JournalEntry]:
@@ -57,7 +84,9 @@ class QueryJournal:
         self._entries.clear()
 
     def _iter(self) -> Iterator[JournalEntry]:
-        return iter(list(self._entries))
+        for when, server, client, transport, qname, qtype, rcode, flags, size in list(self._entries):
+            text = flags_text(flags) if isinstance(flags, bytes) else flags
+            yield JournalEntry(when, server, _peer(client), transport, qname, qtype, rcode, text, size)
 
     def __len__(self) -> int:
         return len(self._entries)

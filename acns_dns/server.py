@@ -270,14 +270,13 @@ class DnsServer:
         except Exception:  # wire already turns failures into SERVFAIL; this is the last guard
             log.exception("query to %s failed", address)
             fallback = wire.servfail_for(data)
-            self.journal.record(address, _peer(client), transport, "", "", "SERVFAIL", "",
-                                len(fallback or b""))
+            self.journal.record(address, client, transport, "", "", "SERVFAIL", "", len(fallback or b""))
             return fallback
         if reply is None:
-            self.journal.record(address, _peer(client), transport, "", "", "DROPPED", "", 0)
+            self.journal.record(address, client, transport, "", "", "DROPPED", "", 0)
             return None
-        self.journal.record(address, _peer(client), transport, reply.qname, reply.qtype,
-                            wire.rcode_name(reply.rcode), wire.flags_text(reply.data), len(reply.data))
+        self.journal.record_reply(address, client, transport, reply.qname, reply.qtype,
+                                  wire.rcode_name(reply.rcode), reply.data)
         return reply.data
 
     async def _serve_tcp(self, address: str, listener: _Listener, reader: asyncio.StreamReader,
@@ -331,6 +330,3 @@ def _fatal(address: str, exc: BindError) -> bool:
     """IPv4 failures and a busy port stop the start; a missing IPv6 address is only noted."""
     return ":" not in address or exc.errno not in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT)
 
-
-def _peer(client: tuple[str | object, ...]) -> str:
-    return f"{client[0]}:{client[1]}" if len(client) >= 2 else str(client)

@@ -26,9 +26,9 @@ from dnslib.label import DNSBuffer
 
 from . import authority, names
 from .authority import Answer, Result
+from .journal import flags_text
 from .query import (
     AA,
-    AD,
     BADVERS,
     CD,
     CLASS_IN,
@@ -41,7 +41,6 @@ from .query import (
     NXDOMAIN,
     OPCODE_BITS,
     QR,
-    RA,
     RD,
     REFUSED,
     RR_FIXED,
@@ -70,7 +69,6 @@ RCODE_NAMES = {NOERROR: "NOERROR", FORMERR: "FORMERR", SERVFAIL: "SERVFAIL", NXD
                NOTIMP: "NOTIMP", REFUSED: "REFUSED", BADVERS: "BADVERS"}
 RESULT_RCODES = {Result.SUCCESS: NOERROR, Result.REFERRAL: NOERROR, Result.NODATA: NOERROR,
                  Result.NXDOMAIN: NXDOMAIN, Result.REFUSED: REFUSED, Result.SERVFAIL: SERVFAIL}
-_FLAG_NAMES = ((QR, "qr"), (AA, "aa"), (TC, "tc"), (RD, "rd"), (RA, "ra"), (AD, "ad"), (CD, "cd"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +92,6 @@ def qtype_name(qtype: int) -> str:
 def rcode_name(rcode: int) -> str:
     """NOERROR, NXDOMAIN, BADVERS, ... (``RCODE17`` for others)."""
     return RCODE_NAMES.get(rcode, f"RCODE{rcode}")
-
-
-def flags_text(data: bytes) -> str:
-    """The header flags as dig prints them (``qr aa rd``)."""
-    flags = struct.unpack_from("!H", data, 2)[0] if len(data) >= 4 else 0
-    return " ".join(name for bit, name in _FLAG_NAMES if flags & bit)
 
 
 def _opt(rcode: int, edns: Edns) -> bytes:
@@ -210,6 +202,16 @@ def _patch(template: bytes, query: Query) -> bytes:
     return struct.pack("!HH", query.id, flags) + template[4:HEADER.size] + query.question + template[end:]
 
 
+RD_OCTET, CD_OCTET = RD >> 8, CD  # where RD and CD sit in the third and fourth octets
+
+
+def _same_reply(reply: bytes, data: bytes) -> bytes:
+    """An earlier reply to identical octets, with this query's ID, RD and CD (RFC 1035 §4.1.1)."""
+    third = (reply[2] & ~RD_OCTET) | (data[2] & RD_OCTET)
+    fourth = (reply[3] & ~CD_OCTET) | (data[3] & CD_OCTET)
+    return data[:2] + bytes((third, fourth)) + reply[4:]
+
+
 def _precheck(query: Query) -> int | None:
     """Rcodes decided by the question alone, before any zone is consulted."""
     if query.qclass != CLASS_IN:
@@ -230,18 +232,33 @@ class Responder:
         self.view = view
         self.capacity = capacity
         self._cache: dict[tuple[object, ...], tuple[bytes, int]] = {}
+        self._exact: dict[tuple[object, ...] | None, Reply] = {}
 
     def respond(self, data: bytes, address: str, tcp: bool = False) -> Reply | None:
-        """The reply to ``data`` sent to ``address``, or None when it must be dropped."""
+        """The reply to ``data`` sent to ``address``, or None when it must be dropped.
+
+        A message whose bytes after the ID equal an earlier one's (RD and CD aside) gets that
+        earlier reply with its own ID, RD and CD, without being parsed again: every other bit
+        of the reply depends on those bytes alone.
+        """
+        exact = (address, tcp, data[2] & ~RD_OCTET, data[3] & ~CD_OCTET, data[4:]) if len(data) > 4 else None
+        seen = self._exact.get(exact)
+        if seen is not None:
+            return Reply(_same_reply(seen.data, data), seen.qname, seen.qtype, seen.rcode)
         try:
             query = parse(data)
         except Drop:
             return None
         try:
-            return self._answer(query, address, tcp)
+            reply = self._answer(query, address, tcp)
         except Exception:  # the server never goes silent on a query (STYLE §7.4)
             log.exception("answering %s %s at %s failed", query.qname, qtype_name(query.qtype), address)
             return Reply(error_response(query, SERVFAIL), query.qname, qtype_name(query.qtype), SERVFAIL)
+        if exact is not None:
+            if len(self._exact) >= self.capacity // 4:
+                self._exact.clear()
+            self._exact[exact] = reply
+        return reply
 
     def _answer(self, query: Query, address: str, tcp: bool) -> Reply:
         qtype = qtype_name(query.qtype)

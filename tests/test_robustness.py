@@ -58,6 +58,9 @@ def _sane(data: bytes, reply: wire.Reply | None) -> None:
     assert reply.data[:2] == data[:2] and reply.data[2] & 0x80
     assert not reply.data[3] & 0xC0  # RA and Z clear
     assert len(reply.data) <= 1232
+    if (reply.data[2] >> 3) & 0xF == 5:  # dnspython reads UPDATE with RFC 2136 §2.3 rules
+        assert reply.data[3] & 0xF == 4  # NOTIMP: updates are not offered (RFC 2136 §3.1)
+        return
     dns.message.from_wire(reply.data)
 
 

@@ -108,6 +108,20 @@ def test_cache_patches_id_flags_and_case(view: View) -> None:
     assert len(responder._cache) == 1  # the second query was answered from the cache
 
 
+def test_identical_octets_reuse_the_reply_with_their_own_id_rd_and_cd(view: View) -> None:
+    responder = wire.Responder(view)
+    first = dns.message.make_query("www.example.com", "A", use_edns=0)
+    second = dns.message.make_query("www.example.com", "A", use_edns=0)
+    second.id = (first.id + 1) % 65536
+    second.flags = dns.flags.CD  # RD off, CD on: the same octets otherwise
+    one, two = responder.respond(first.to_wire(), EDGE), responder.respond(second.to_wire(), EDGE)
+    assert one is not None and two is not None
+    assert len(responder._exact) == 1  # the second was not parsed again
+    reply = dns.message.from_wire(two.data)
+    assert reply.id == second.id and reply.flags & dns.flags.CD and not reply.flags & dns.flags.RD
+    assert one.data[4:] == two.data[4:] and dns.message.from_wire(one.data).flags & dns.flags.RD
+
+
 def test_cache_keys_keep_the_type_octets_apart(view: View) -> None:
     """Type 65 is 0x0041 ("A") and type 97 is 0x0061 ("a"): folding case must not join them."""
     responder = wire.Responder(view)
