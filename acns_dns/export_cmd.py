@@ -12,8 +12,7 @@ import sys
 from typing import Any
 
 from . import export
-from .errors import AcnsError
-from .serve_cmd import EDGE, load_world
+from .serve_cmd import EDGE, world_or_report
 from .view import compile_view
 
 
@@ -40,10 +39,8 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Export; exit 2 when the world cannot be loaded or the directory written."""
-    try:
-        world = load_world(args)
-    except (AcnsError, ValueError) as exc:
-        print(f"acns-dns export: {exc}", file=sys.stderr)
+    world = world_or_report(args, "export")
+    if world is None:
         return 2
     view = compile_view(world, edge_aliases=() if args.no_edge else (EDGE,))
     try:

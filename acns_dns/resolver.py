@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dns.exception
 import dns.message
@@ -98,12 +99,17 @@ def running_unbound(root_ipv4: str, *, listen: str = "127.0.0.1", port: int = 53
             _wait_ready(process, listen, port, startup_timeout, workdir)
             yield Unbound(listen, port, workdir)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            stop_process(process)
+
+
+def stop_process(process: subprocess.Popen[Any], grace: float = 5.0) -> None:
+    """Terminate a child server; kill it when it has not exited within ``grace`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=grace)
 
 
 def _wait_ready(process: subprocess.Popen[str], listen: str, port: int, timeout: float,

@@ -70,12 +70,19 @@ def load_world(args: argparse.Namespace) -> World:
     return scenario.load(args.scenario, network=network)
 
 
+def world_or_report(args: argparse.Namespace, command: str) -> World | None:
+    """``load_world``, or None after saying on stderr what was wrong with the input."""
+    try:
+        return load_world(args)
+    except (AcnsError, ValueError) as exc:
+        print(f"acns-dns {command}: {exc}", file=sys.stderr)
+        return None
+
+
 def run(args: argparse.Namespace) -> int:
     """``acns-dns serve``."""
-    try:
-        world = load_world(args)
-    except (AcnsError, ValueError) as exc:
-        print(f"acns-dns serve: {exc}", file=sys.stderr)
+    world = world_or_report(args, "serve")
+    if world is None:
         return 2
     registry = Registry(world)
     if args.state:
@@ -222,10 +229,8 @@ def banner(view: View, port: int, unbound: dict[str, str], world: World, api: Ap
 
 def run_servers(args: argparse.Namespace) -> int:
     """``acns-dns servers``."""
-    try:
-        world = load_world(args)
-    except (AcnsError, ValueError) as exc:
-        print(f"acns-dns servers: {exc}", file=sys.stderr)
+    world = world_or_report(args, "servers")
+    if world is None:
         return 2
     rows = describe(compile_view(world, 0, (EDGE,)))
     if args.json:

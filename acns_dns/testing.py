@@ -33,7 +33,7 @@ from .server import BindError, DnsServer, new_event_loop
 from .view import Role, View
 
 T = TypeVar("T")
-PORT_RANGE = (20000, 60000)
+PORT_RANGE = (20000, 32000)  # below Linux's ephemeral ports (32768+): no client socket holds one
 PORT_ATTEMPTS = 20
 
 

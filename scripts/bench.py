@@ -41,6 +41,8 @@ import yaml
 
 from acns_dns import export, scenario
 from acns_dns.addressing import network_for
+from acns_dns.resolver import stop_process
+from acns_dns.testing import PORT_RANGE
 from acns_dns.view import Role, compile_view
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -174,17 +176,9 @@ def started(server: Server, log: Path) -> Iterator[Server]:
             _wait_answering(server, log)
             yield server
         finally:
-            _stop(server.process)
+            stop_process(server.process, 10)
             server.process = None
 
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(10)
 
 
 def _wait_answering(server: Server, log: Path) -> None:
@@ -349,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         _tool(tool)
     signal.signal(signal.SIGTERM, _raise_interrupt)  # so the servers are stopped on SIGTERM too
     prefix = f"127.{random.randint(60, 250)}.0.0/16"
-    ports = random.sample(range(20000, 60000), 3)
+    ports = random.sample(range(*PORT_RANGE), 3)  # below the ephemeral range
     with tempfile.TemporaryDirectory(prefix="acns-bench-") as tmp, ExitStack() as stack:
         work = Path(tmp)
         servers = prepare(work, prefix, ports, not args.no_dnslib)

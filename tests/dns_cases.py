@@ -8,6 +8,7 @@ response must meet (H1, H2, H3, Z4, A2, E1, E2).
 
 from __future__ import annotations
 
+import socket
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -324,3 +325,14 @@ def _check_extra(case: Case, response: dns.message.Message) -> None:
         assert not response.options
     if "ednsflags" in extra:
         assert response.ednsflags == extra["ednsflags"]
+
+
+def read_exactly(sock: socket.socket, size: int) -> bytes:
+    """``size`` octets from a TCP socket (a DNS length prefix or message, RFC 1035 §4.2.2)."""
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            raise ConnectionError("closed early")
+        data += chunk
+    return data

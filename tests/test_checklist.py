@@ -7,7 +7,7 @@ import struct
 from collections.abc import Iterator
 
 import pytest
-from dns_cases import CASES, EDGE, Case, build_query, build_registry, check, placeholders
+from dns_cases import CASES, EDGE, Case, build_query, build_registry, check, placeholders, read_exactly
 
 from acns_dns import wire
 from acns_dns.testing import RunningWorld, random_network, running_world
@@ -55,18 +55,8 @@ def test_over_udp(case: Case, served: RunningWorld) -> None:
 def _tcp_exchange(address: str, port: int, data: bytes) -> bytes:
     with socket.create_connection((address, port), timeout=2.0) as sock:
         sock.sendall(struct.pack("!H", len(data)) + data)
-        length = struct.unpack("!H", _read(sock, 2))[0]
-        return _read(sock, length)
-
-
-def _read(sock: socket.socket, size: int) -> bytes:
-    chunks = b""
-    while len(chunks) < size:
-        chunk = sock.recv(size - len(chunks))
-        if not chunk:
-            raise ConnectionError("closed early")
-        chunks += chunk
-    return chunks
+        length = struct.unpack("!H", read_exactly(sock, 2))[0]
+        return read_exactly(sock, length)
 
 
 @pytest.mark.parametrize("case", TCP)

@@ -29,7 +29,8 @@ import pytest
 from acns_dns import cli, export, scenario
 from acns_dns.addressing import network_for
 from acns_dns.registry import Registry
-from acns_dns.testing import RunningWorld, running_world
+from acns_dns.resolver import stop_process
+from acns_dns.testing import PORT_RANGE, RunningWorld, running_world
 from acns_dns.view import Role, compile_view
 
 NSD = shutil.which("nsd") or shutil.which("/usr/sbin/nsd")
@@ -114,20 +115,12 @@ def nsd_serving(result: export.Export) -> Iterator[None]:
             log = stack.enter_context(open(result.directory / "run" / f"{group.name}.stderr", "wb"))
             process = subprocess.Popen([NSD, "-d", "-c", str(result.conf(group))],
                                        stdout=subprocess.DEVNULL, stderr=log)
-            stack.callback(_stop, process)
+            stack.callback(stop_process, process)
         deadline = time.monotonic() + STARTUP_SECONDS
         for group in result.groups:
             _wait_answering(group, result.port, deadline, result.directory)
         yield
 
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(5)
 
 
 def _wait_answering(group: export.Group, port: int, deadline: float, directory: Path) -> None:
@@ -143,14 +136,15 @@ def _wait_answering(group: export.Group, port: int, deadline: float, directory: 
                 pytest.fail(f"NSD for {group.name} did not answer within {STARTUP_SECONDS} s:\n{logs}")
 
 
-def _free_port(address: str) -> int:
-    """A port free for UDP and TCP on ``address`` (checked, then released)."""
+def _free_port(*addresses: str) -> int:
+    """A port free for UDP and TCP on every one of ``addresses`` (checked, then released)."""
     for _ in range(50):
-        port = random.randint(20000, 60000)
+        port = random.randint(*PORT_RANGE)
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
-                udp.bind((address, port))
-                tcp.bind((address, port))
+            for address in addresses:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
+                    udp.bind((address, port))
+                    tcp.bind((address, port))
             return port
         except OSError:
             continue
@@ -163,10 +157,11 @@ def both(source: str, tmp_path: Path) -> Iterator[tuple[RunningWorld, int]]:
     prefix = f"127.{random.randint(60, 250)}.0.0/16"
     world = scenario.load(source, network=network_for(prefix))
     view = compile_view(world, edge_aliases=(EDGE,))
-    nsd_port = _free_port(world.root_ipv4)
-    result = export.export(view, tmp_path / "export", port=nsd_port, ipv6=False)
-    with running_world(Registry(world), edge_aliases=(EDGE,)) as served, nsd_serving(result):
-        yield served, nsd_port
+    with running_world(Registry(world), edge_aliases=(EDGE,)) as served:
+        nsd_port = _free_port(world.root_ipv4, EDGE)  # chosen after acns-dns holds its own port
+        result = export.export(view, tmp_path / "export", port=nsd_port, ipv6=False)
+        with nsd_serving(result):
+            yield served, nsd_port
 
 
 def records(section: list[dns.rrset.RRset]) -> set[str]:

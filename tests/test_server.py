@@ -13,7 +13,7 @@ import dns.message
 import dns.query
 import dns.rcode
 import pytest
-from dns_cases import build_registry
+from dns_cases import build_registry, read_exactly
 
 from acns_dns.server import BindError, DnsServer
 from acns_dns.testing import RunningWorld, random_network, running_world
@@ -67,18 +67,8 @@ def _frame(name: str, ident: int) -> bytes:
 
 
 def _read_message(sock: socket.socket) -> dns.message.Message:
-    length = struct.unpack("!H", _exact(sock, 2))[0]
-    return dns.message.from_wire(_exact(sock, length))
-
-
-def _exact(sock: socket.socket, size: int) -> bytes:
-    data = b""
-    while len(data) < size:
-        chunk = sock.recv(size - len(data))
-        if not chunk:
-            raise ConnectionError("closed")
-        data += chunk
-    return data
+    length = struct.unpack("!H", read_exactly(sock, 2))[0]
+    return dns.message.from_wire(read_exactly(sock, length))
 
 
 def test_tcp_pipelined_queries_on_one_connection(served: RunningWorld) -> None:
