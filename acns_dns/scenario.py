@@ -7,7 +7,7 @@ say). Building goes through the same operations as the API, so a scenario can on
 world the rules allow. Addresses are written for the default prefixes (127.53.0.0/16 and
 fd53:53:53::/48) and are moved to the same offsets when another network is asked for.
 Errors name the file, the field path and what was expected — never a traceback.
-Imports: names, errors, models, addressing, infrastructure, the operations modules, zonefile.
+Imports: errors, models, scenario_spec, addressing, infrastructure, the operations modules, zonefile.
 """
 
 from __future__ import annotations
@@ -15,140 +15,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from . import addressing, cloudflare_ops, infrastructure, registrar_ops, zonefile
 from .errors import AcnsError, ScenarioError
 from .models import AddressPool, HostedZone, Network, Record, World
+from .scenario_spec import (
+    AccountSpec,
+    DomainSpec,
+    GlueSpec,
+    HostSpec,
+    HostZoneSpec,
+    RecordSpec,
+    ScenarioSpec,
+    StepSpec,
+)
 
 PACKAGED_DIR = Path(__file__).parent / "scenarios"
 ZONEFILE_DIR = Path(__file__).parent.parent / "zonefiles"
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RecordSpec(_Spec):
-    name: str = "@"
-    type: str
-    content: str | None = None
-    address_of: str | None = None  # A/AAAA: the address the world gives that server name
-    ttl: int = 300
-
-
-class NameserverSetting(_Spec):
-    type: Literal["cloudflare.standard", "custom.account"]
-    ns_set: int | None = None
-
-
-class ZoneSpec(_Spec):
-    name: str
-    nameservers: NameserverSetting | None = None
-    records: list[RecordSpec] = []
-
-
-class NsSpec(_Spec):
-    ns_name: str
-    ns_set: int = 1
-
-
-class KeySpec(_Spec):
-    email: str
-    key: str
-
-
-class PoolSpec(_Spec):
-    prefix4: str
-    prefix6: str
-
-
-class AccountSpec(_Spec):
-    name: str
-    id: str | None = None
-    acns_entitled: bool = True
-    default_nameservers: Literal["cloudflare.standard", "custom.account"] = "cloudflare.standard"
-    tokens: list[str] = []
-    api_keys: list[KeySpec] = []
-    byoip: PoolSpec | None = None
-    custom_nameservers: list[NsSpec] = []
-    zones: list[ZoneSpec] = []
-
-
-class HostNsSpec(_Spec):
-    name: str
-    ipv4: str | None = None
-    ipv6: str | None = None
-
-
-class HostZoneSpec(_Spec):
-    name: str
-    zonefile: str | None = None
-    records: list[RecordSpec] = []
-
-
-class HostSpec(_Spec):
-    id: str
-    name: str
-    nameservers: list[HostNsSpec]
-    zones: list[HostZoneSpec] = []
-
-
-class GlueSpec(_Spec):
-    host: str
-    ipv4: list[str] | None = None  # omitted: the addresses the world gives this name
-    ipv6: list[str] | None = None
-
-
-class DomainSpec(_Spec):
-    name: str
-    registrar: str
-    nameservers: list[str] = []
-    nameservers_from_cloudflare: bool = False  # the NS Cloudflare shows for the zone of this name
-    glue: list[GlueSpec] = []
-
-
-class TldSpec(_Spec):
-    name: str
-    glue_policy: Literal["in-domain", "sibling"] = "sibling"
-
-
-class RegistrarSpec(_Spec):
-    id: str
-    name: str
-    kind: Literal["cloudflare", "external"] = "external"
-
-
-class StepSpec(_Spec):
-    op: Literal["add_nameserver", "delete_nameserver", "use_custom_nameservers",
-                "use_standard_nameservers", "set_registrar_nameservers", "set_glue",
-                "open_ticket", "resolve_ticket", "set_default_nameservers"]
-    account: str | None = None
-    zone: str | None = None
-    ns_name: str | None = None
-    ns_set: int | None = None
-    registrar: str | None = None
-    domain: str | None = None
-    nameservers: list[str] | None = None
-    host: str | None = None
-    ipv4: list[str] | None = None
-    ipv6: list[str] | None = None
-    action: str | None = None
-    ticket: str | None = None
-    type: str | None = None
-
-
-class ScenarioSpec(_Spec):
-    description: str
-    tlds: list[TldSpec] = []
-    registrars: list[RegistrarSpec] = []
-    accounts: list[AccountSpec] = []
-    hosts: list[HostSpec] = []
-    domains: list[DomainSpec] = []
-    steps: list[StepSpec] = []
 
 
 # --- finding and reading ------------------------------------------------------------------
