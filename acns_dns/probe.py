@@ -9,6 +9,8 @@ or a reply that could not be parsed. Retries over TCP when the UDP answer is tru
 from __future__ import annotations
 
 import socket
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import dns.exception
@@ -69,6 +71,18 @@ def ask(address: str, port: int, qname: str, qtype: str, *, timeout: float = 1.0
     if response.flags & dns.flags.TC:
         return _ask_tcp(address, port, query, timeout)
     return Reply(address, response)
+
+
+def wait_answering(address: str, port: int, qname: str = ".", qtype: str = "SOA", *, within: float,
+                   alive: Callable[[], bool] = lambda: True) -> bool:
+    """Poll until the server at ``address:port`` answers at all (any rcode); False when
+    ``within`` seconds pass first, or as soon as ``alive()`` says the server has exited."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and alive():
+        if ask(address, port, qname, qtype, timeout=0.2).response is not None:
+            return True
+        time.sleep(0.05)
+    return False
 
 
 def _ask_tcp(address: str, port: int, query: dns.message.Message, timeout: float) -> Reply:

@@ -4,26 +4,21 @@ Resolvers always send iterative queries to port 53, so the world must serve on p
 root, or inside a user and network namespace (``unshare -rn``), where any user may bind port
 53 on 127.53.x.y. ``running_unbound`` writes a root hints file naming the simulated root and a
 minimal configuration (iterator only, no validation, loopback allowed as a target), starts
-``unbound -d`` and stops it on exit. Imports: nothing from the package.
+``unbound -d`` and stops it on exit. Imports: probe.
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import dns.exception
-import dns.message
-import dns.query
-import dns.rcode
+from . import probe
 
 CONFIG = """server:
     verbosity: {verbosity}
@@ -114,29 +109,14 @@ def stop_process(process: subprocess.Popen[Any], grace: float = 5.0) -> None:
 
 def _wait_ready(process: subprocess.Popen[str], listen: str, port: int, timeout: float,
                 workdir: Path) -> None:
-    """Poll until unbound answers a trivial query (it answers 'localhost.' from its own data)."""
-    deadline = time.monotonic() + timeout
-    query = dns.message.make_query("localhost.", "A")
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log = (workdir / "unbound.log").read_text() if (workdir / "unbound.log").exists() else ""
-            raise ResolverError(f"unbound exited with {process.returncode}: "
-                                f"{(process.stderr.read() if process.stderr else '')}{log}".strip())
-        try:
-            response = dns.query.udp(query, listen, port=port, timeout=0.2)
-        except (OSError, dns.exception.Timeout):
-            time.sleep(0.05)
-            continue
-        if response.rcode() in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN, dns.rcode.REFUSED):
-            return
+    """Wait until unbound answers a trivial query (it answers 'localhost.' from its own data)."""
+    def alive() -> bool:
+        return process.poll() is None
+
+    if probe.wait_answering(listen, port, "localhost.", "A", within=timeout, alive=alive):
+        return
+    if not alive():
+        log = (workdir / "unbound.log").read_text() if (workdir / "unbound.log").exists() else ""
+        raise ResolverError(f"unbound exited with {process.returncode}: "
+                            f"{(process.stderr.read() if process.stderr else '')}{log}".strip())
     raise ResolverError(f"unbound did not answer on {listen}:{port} within {timeout} s")
-
-
-def port_is_free(address: str, port: int) -> bool:
-    """True when a UDP socket can bind ``address:port`` (checks port 53 privileges too)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.bind((address, port))
-        except OSError:
-            return False
-    return True

@@ -39,7 +39,7 @@ import dns.rcode
 import dns.rdatatype
 import yaml
 
-from acns_dns import export, scenario
+from acns_dns import export, probe, scenario
 from acns_dns.addressing import network_for
 from acns_dns.resolver import stop_process
 from acns_dns.testing import PORT_RANGE
@@ -182,19 +182,12 @@ def started(server: Server, log: Path) -> Iterator[Server]:
 
 
 def _wait_answering(server: Server, log: Path) -> None:
-    question = dns.message.make_query("example.com.", "SOA")
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        assert server.process is not None
-        if server.process.poll() is not None:
-            break
-        try:
-            dns.query.udp(question, server.address, port=server.port, timeout=0.3)
-            return
-        except (dns.exception.Timeout, OSError):
-            time.sleep(0.1)
-    raise SystemExit(f"bench: {server.name} did not answer within {STARTUP_SECONDS:.0f} s:\n"
-                     f"{log.read_text(errors='replace')[-2000:]}")
+    process = server.process
+    assert process is not None
+    if not probe.wait_answering(server.address, server.port, "example.com.", within=STARTUP_SECONDS,
+                                alive=lambda: process.poll() is None):
+        raise SystemExit(f"bench: {server.name} did not answer within {STARTUP_SECONDS:.0f} s:\n"
+                         f"{log.read_text(errors='replace')[-2000:]}")
 
 
 def cpu_ticks(pid: int) -> int:

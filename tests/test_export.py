@@ -26,7 +26,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from acns_dns import cli, export, scenario
+from acns_dns import cli, export, probe, scenario
 from acns_dns.addressing import network_for
 from acns_dns.registry import Registry
 from acns_dns.resolver import stop_process
@@ -125,15 +125,10 @@ def nsd_serving(result: export.Export) -> Iterator[None]:
 
 def _wait_answering(group: export.Group, port: int, deadline: float, directory: Path) -> None:
     apex = sorted(group.zones)[0]
-    question = dns.message.make_query(apex + "." if apex else ".", "SOA")
-    while True:
-        try:
-            dns.query.udp(question, group.addresses[0], port=port, timeout=0.2)
-            return
-        except (dns.exception.Timeout, OSError):
-            if time.monotonic() > deadline:
-                logs = "".join(p.read_text() for p in (directory / "run").glob(f"{group.name}.*"))
-                pytest.fail(f"NSD for {group.name} did not answer within {STARTUP_SECONDS} s:\n{logs}")
+    within = max(0.0, deadline - time.monotonic())
+    if not probe.wait_answering(group.addresses[0], port, apex + "." if apex else ".", within=within):
+        logs = "".join(p.read_text() for p in (directory / "run").glob(f"{group.name}.*"))
+        pytest.fail(f"NSD for {group.name} did not answer within {STARTUP_SECONDS} s:\n{logs}")
 
 
 def _free_port(*addresses: str) -> int:
