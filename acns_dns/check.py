@@ -34,8 +34,7 @@ def check(domain: str, root: str, port: int = 5300, timeout: float = 1.0) -> lis
     if hop is None or hop.reply is None or hop.reply.response is None:
         return [Finding("FAIL", "delegated", f"no parent referral to {names.fqdn(domain)}: {walk.verdict}")]
     message = hop.reply.response
-    parent_ns = sorted({r.target.to_text(omit_final_dot=True).lower()
-                        for rrset in probe.rrsets(message.authority, "NS") for r in rrset})
+    parent_ns = sorted(set(probe.ns_names(message.authority)))
     findings = [Finding("PASS", "delegated", f"{names.fqdn(hop.zone)} delegates {names.fqdn(domain)} "
                                              f"to {', '.join(parent_ns)}")]
     findings.append(Finding("PASS" if len(parent_ns) >= 2 else "WARN", "ns-count",
@@ -109,8 +108,7 @@ def _child_findings(domain: str, parent_ns: list[str], addresses: dict[str, list
         return [Finding("FAIL", "child-reachable", f"no name server of {names.fqdn(domain)} answers "
                         "with authority: its own data cannot be compared")]
     server = reply.address
-    child_ns = sorted({r.target.to_text(omit_final_dot=True).lower()
-                       for rrset in probe.rrsets(reply.response.answer, "NS") for r in rrset})
+    child_ns = sorted(set(probe.ns_names(reply.response.answer)))
     same = child_ns == parent_ns
     findings = [Finding("PASS" if same else "WARN", "parent-child-ns",
                         f"parent lists {', '.join(parent_ns)}; child lists {', '.join(child_ns)}"

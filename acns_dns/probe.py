@@ -102,6 +102,12 @@ def rrsets(section: list[dns.rrset.RRset], rdtype: str, name: str | None = None)
             and (name is None or rrset.name.to_text(omit_final_dot=True).lower() == name)]
 
 
+def ns_names(section: list[dns.rrset.RRset]) -> list[str]:
+    """The name server names of the NS RRsets in a section, lower case, in order."""
+    return [rdata.target.to_text(omit_final_dot=True).lower()
+            for rrset in rrsets(section, "NS") for rdata in rrset]
+
+
 def addresses(message: dns.message.Message, name: str) -> list[str]:
     """A and AAAA addresses for ``name`` in the additional section (the glue)."""
     found: list[str] = []

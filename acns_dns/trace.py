@@ -139,8 +139,7 @@ class Tracer:
     def _follow(self, result: Trace, hop: Hop, message: dns.message.Message, zone: str, child: str,
                 depth: int, resolving: frozenset[str]) -> list[tuple[str, str]]:
         """Classify each NS of a referral and collect the addresses to ask next."""
-        targets = [rdata.target.to_text(omit_final_dot=True).lower()
-                   for rrset in probe.rrsets(message.authority, "NS") for rdata in rrset]
+        targets = probe.ns_names(message.authority)
         hop.outcome = f"referral to {names.fqdn(child)} (NS {', '.join(targets)})"
         servers: list[tuple[str, str]] = []
         problems: list[str] = []
