@@ -1,5 +1,5 @@
 """``python -m acns_dns`` runs the command line."""
 
-from .cli import main
+from acns_dns.cli import main
 
 raise SystemExit(main())

@@ -39,11 +39,13 @@ import dns.rcode
 import dns.rdatatype
 import yaml
 
-from acns_dns import export, probe, scenario
-from acns_dns.addressing import network_for
-from acns_dns.resolver import stop_process
-from acns_dns.testing import PORT_RANGE
-from acns_dns.view import Role, compile_view
+from acns_dns.dns import export
+from acns_dns.dns.view import Role, compile_view
+from acns_dns.lab import probe
+from acns_dns.lab.resolver import stop_process
+from acns_dns.lab.testing import PORT_RANGE
+from acns_dns.world import scenario
+from acns_dns.world.addressing import network_for
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from acns_dns import infrastructure
-from acns_dns.errors import AcnsError
-from acns_dns.models import Network, World
-from acns_dns.registry import Registry
+from acns_dns.world import infrastructure
+from acns_dns.world.errors import AcnsError
+from acns_dns.world.models import Network, World
+from acns_dns.world.registry import Registry
 
 ACME = "a" * 32
 PLAIN = "b" * 32

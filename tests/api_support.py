@@ -19,10 +19,10 @@ import pytest
 import uvicorn
 from cloudflare import Cloudflare
 
-from acns_dns import scenario
 from acns_dns.api import create_app
-from acns_dns.journal import QueryJournal
-from acns_dns.registry import Registry
+from acns_dns.dns.journal import QueryJournal
+from acns_dns.world import scenario
+from acns_dns.world.registry import Registry
 
 ADMIN = "test-admin"
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"  # Example Corp, token demo-token

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-from acns_dns.testing import RunningWorld, running_world
+from acns_dns.lab.testing import RunningWorld, running_world
 
 # Hypothesis: "ci" (HYPOTHESIS_PROFILE=ci) runs more examples, derandomized so every CI run
 # explores the same cases; the default profile keeps local runs quick.

@@ -20,9 +20,9 @@ import dns.opcode
 import dns.rcode
 import dns.rdatatype
 
-from acns_dns import infrastructure, scenario
-from acns_dns.models import Network, World
-from acns_dns.registry import Registry
+from acns_dns.world import infrastructure, scenario
+from acns_dns.world.models import Network, World
+from acns_dns.world.registry import Registry
 
 EDGE = "127.0.0.1"
 NOERROR, FORMERR, NXDOMAIN, NOTIMP, REFUSED, BADVERS = 0, 1, 3, 4, 5, 16

@@ -17,11 +17,11 @@ import dns.message
 import dns.query
 import dns.rcode
 
-from acns_dns import scenario
-from acns_dns.models import Network
-from acns_dns.registry import Registry
-from acns_dns.resolver import running_unbound
-from acns_dns.testing import running_world
+from acns_dns.lab.resolver import running_unbound
+from acns_dns.lab.testing import running_world
+from acns_dns.world import scenario
+from acns_dns.world.models import Network
+from acns_dns.world.registry import Registry
 
 
 def main() -> None:

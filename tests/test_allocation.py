@@ -9,10 +9,10 @@ from acns_world import ACME, build, fails, server_addresses
 from hypothesis import given
 from hypothesis import strategies as st
 
-from acns_dns import addressing, cloudflare_ops, infrastructure
-from acns_dns.errors import InvalidInput
-from acns_dns.models import AddressPool, Network, World
-from acns_dns.registry import Registry
+from acns_dns.world import addressing, cloudflare_ops, infrastructure
+from acns_dns.world.errors import InvalidInput
+from acns_dns.world.models import AddressPool, Network, World
+from acns_dns.world.registry import Registry
 
 NETWORK = Network()
 TINY = range(0x8000, 0x8004)  # four pairs: 127.53.128.0 - 127.53.128.3

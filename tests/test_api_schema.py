@@ -28,9 +28,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from acns_dns import scenario
 from acns_dns.api import create_app
-from acns_dns.registry import Registry
+from acns_dns.world import scenario
+from acns_dns.world.registry import Registry
 
 FILE_ROUTES = re.compile(r"^/sim/(scenario|snapshot)")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -22,7 +22,7 @@ import pytest
 from api_support import ACCOUNT, TOKEN
 from cloudflare import Cloudflare
 
-from acns_dns.testing import RunningWorld, running_world
+from acns_dns.lab.testing import RunningWorld, running_world
 
 BEFORE = f"""
 description: Before the seed - two zones on their Cloudflare-branded pairs, no ACNS yet.

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from api_support import ACCOUNT, ADMIN, TOKEN, Api, api, api_server, serve_api, unchanged
 
-from acns_dns import scenario
-from acns_dns.journal import QueryJournal
-from acns_dns.registry import Registry
+from acns_dns.dns.journal import QueryJournal
+from acns_dns.world import scenario
+from acns_dns.world.registry import Registry
 
 __all__ = ["api", "api_server"]
 

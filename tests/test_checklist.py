@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from dns_cases import CASES, EDGE, Case, build_query, build_registry, check, placeholders, read_exactly
 
-from acns_dns import wire
-from acns_dns.testing import RunningWorld, random_network, running_world
-from acns_dns.view import compile_view
+from acns_dns.dns import wire
+from acns_dns.dns.view import compile_view
+from acns_dns.lab.testing import RunningWorld, random_network, running_world
 
 UNIT = [pytest.param(case, id=case.id) for case in CASES if "unit" in case.transports]
 UDP = [pytest.param(case, id=case.id) for case in CASES if "udp" in case.transports]

@@ -7,9 +7,9 @@ import json
 import pytest
 from api_support import ACCOUNT, Api, api, api_server, serve_api, unchanged
 
-from acns_dns import scenario
 from acns_dns.cli import main
-from acns_dns.registry import Registry
+from acns_dns.world import scenario
+from acns_dns.world.registry import Registry
 
 __all__ = ["api", "api_server"]
 

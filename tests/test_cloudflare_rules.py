@@ -7,8 +7,8 @@ import math
 import pytest
 from acns_world import ACME, PLAIN, Ids, build, fails
 
-from acns_dns import cloudflare_ops, errors
-from acns_dns.errors import (
+from acns_dns.world import cloudflare_ops, errors
+from acns_dns.world.errors import (
     HierarchyConflict,
     InvalidInput,
     InvalidNsSet,
@@ -19,8 +19,8 @@ from acns_dns.errors import (
     SetNotFound,
     Unsupported,
 )
-from acns_dns.models import Zone
-from acns_dns.registry import Registry
+from acns_dns.world.models import Zone
+from acns_dns.world.registry import Registry
 
 
 @pytest.fixture()

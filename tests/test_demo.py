@@ -6,7 +6,7 @@ import random
 import subprocess
 from pathlib import Path
 
-from acns_dns.testing import PORT_RANGE
+from acns_dns.lab.testing import PORT_RANGE
 
 DEMO = Path(__file__).parent.parent / "scripts" / "demo"
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 from dns_cases import build_registry
 
-from acns_dns.testing import RunningWorld, random_network, running_world
+from acns_dns.lab.testing import RunningWorld, random_network, running_world
 
 pytestmark = pytest.mark.skipif(shutil.which("dig") is None, reason="dig is not installed")
 

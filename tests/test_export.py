@@ -26,12 +26,15 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from acns_dns import cli, export, probe, scenario
-from acns_dns.addressing import network_for
-from acns_dns.registry import Registry
-from acns_dns.resolver import stop_process
-from acns_dns.testing import PORT_RANGE, RunningWorld, running_world
-from acns_dns.view import Role, compile_view
+from acns_dns import cli
+from acns_dns.dns import export
+from acns_dns.dns.view import Role, compile_view
+from acns_dns.lab import probe
+from acns_dns.lab.resolver import stop_process
+from acns_dns.lab.testing import PORT_RANGE, RunningWorld, running_world
+from acns_dns.world import scenario
+from acns_dns.world.addressing import network_for
+from acns_dns.world.registry import Registry
 
 NSD = shutil.which("nsd") or shutil.which("/usr/sbin/nsd")
 needs_nsd = pytest.mark.skipif(NSD is None, reason="nsd is not installed")

@@ -7,9 +7,9 @@ from acns_world import ACME, build, fails
 from hypothesis import given
 from hypothesis import strategies as st
 
-from acns_dns import names
-from acns_dns.errors import InvalidName
-from acns_dns.registry import Registry
+from acns_dns.world import names
+from acns_dns.world.errors import InvalidName
+from acns_dns.world.registry import Registry
 
 LABEL = st.from_regex(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", fullmatch=True)
 HOSTNAME = st.lists(LABEL, min_size=2, max_size=6).map(".".join).filter(lambda n: len(n) <= 253)

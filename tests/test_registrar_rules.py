@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from acns_world import ACME, CLOUDFLARE, EXTERNAL, OTHER_EXTERNAL, build, fails
 
-from acns_dns import cloudflare_ops, registrar_ops
-from acns_dns.errors import (
+from acns_dns.world import cloudflare_ops, registrar_ops
+from acns_dns.world.errors import (
     InvalidInput,
     InvalidName,
     NeedsSupportTicket,
@@ -15,8 +15,8 @@ from acns_dns.errors import (
     RegistrarRefused,
     TicketState,
 )
-from acns_dns.models import Domain
-from acns_dns.registry import Registry
+from acns_dns.world.models import Domain
+from acns_dns.world.registry import Registry
 
 
 @pytest.fixture()

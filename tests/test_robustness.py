@@ -15,9 +15,9 @@ from dns_cases import EDGE, build_registry
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from acns_dns import wire
-from acns_dns.testing import RunningWorld, random_network, running_world
-from acns_dns.view import View, compile_view
+from acns_dns.dns import wire
+from acns_dns.dns.view import View, compile_view
+from acns_dns.lab.testing import RunningWorld, random_network, running_world
 
 QUICK = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 NAMES = ["www.example.com", "example.com", "nope.example.com", "ns1.example.com", "b.example.com",

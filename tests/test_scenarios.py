@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from acns_dns import cloudflare_ops, names, scenario, snapshot
-from acns_dns.errors import ScenarioError
-from acns_dns.models import Network
+from acns_dns.world import cloudflare_ops, names, scenario, snapshot
+from acns_dns.world.errors import ScenarioError
+from acns_dns.world.models import Network
 
 PACKAGED = [name for name, _ in scenario.packaged()]
 REQUIRED = {"default", "missing-glue", "stale-glue", "wrong-removal-order", "out-of-bailiwick",

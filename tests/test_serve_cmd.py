@@ -20,7 +20,8 @@ import dns.message
 import dns.query
 import pytest
 
-from acns_dns import cli, snapshot
+from acns_dns import cli
+from acns_dns.world import snapshot
 
 ACNS = [sys.executable, "-m", "acns_dns"]
 

@@ -15,8 +15,8 @@ import dns.rcode
 import pytest
 from dns_cases import build_registry, read_exactly
 
-from acns_dns.server import BindError, DnsServer
-from acns_dns.testing import RunningWorld, random_network, running_world
+from acns_dns.dns.server import BindError, DnsServer
+from acns_dns.lab.testing import RunningWorld, random_network, running_world
 
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from acns_dns import scenario, snapshot
-from acns_dns.errors import SnapshotError
-from acns_dns.registry import Registry
+from acns_dns.world import scenario, snapshot
+from acns_dns.world.errors import SnapshotError
+from acns_dns.world.registry import Registry
 
 
 def test_save_then_load_gives_the_same_world(tmp_path: Path) -> None:

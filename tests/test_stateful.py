@@ -16,8 +16,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from acns_dns import addressing, cloudflare_ops, names, registrar_ops
-from acns_dns.errors import (
+from acns_dns.world import addressing, cloudflare_ops, names, registrar_ops
+from acns_dns.world.errors import (
     AcnsError,
     HierarchyConflict,
     InvalidInput,
@@ -34,7 +34,7 @@ from acns_dns.errors import (
     TicketState,
     Unsupported,
 )
-from acns_dns.models import AddressPool, World, Zone
+from acns_dns.world.models import AddressPool, World, Zone
 
 BYO = "c" * 32
 UNKNOWN = "f" * 32

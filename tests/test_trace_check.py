@@ -5,10 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from acns_dns import check, scenario, trace
-from acns_dns.models import Network
-from acns_dns.registry import Registry
-from acns_dns.testing import random_network, running_world
+from acns_dns.lab import check, trace
+from acns_dns.lab.testing import random_network, running_world
+from acns_dns.world import scenario
+from acns_dns.world.models import Network
+from acns_dns.world.registry import Registry
 
 
 def walk(source: str | Registry, qname: str, qtype: str = "A") -> trace.Trace:

@@ -10,9 +10,9 @@ import dns.rcode
 import pytest
 from dns_cases import EDGE, build_registry
 
-from acns_dns import wire
-from acns_dns.authority import Answer, Result
-from acns_dns.view import RR, Role, Server, View, build_zone, compile_view
+from acns_dns.dns import wire
+from acns_dns.dns.authority import Answer, Result
+from acns_dns.dns.view import RR, Role, Server, View, build_zone, compile_view
 
 SOA = RR("x.test", "SOA", 3600, "ns.x.test. host.x.test. 1 7200 900 604800 300")
 

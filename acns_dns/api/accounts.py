@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from .. import cloudflare_ops
-from . import shapes
-from .auth import AccountDep, CallerDep, RegistryDep
-from .envelope import Collection, PageNumber, Success, documented, ok, page, reply
-from .schemas import AccountDnsSettingsIn, AccountDnsSettingsOut, AccountOut, AccountUpdateIn
+from acns_dns.api import shapes
+from acns_dns.api.auth import AccountDep, CallerDep, RegistryDep
+from acns_dns.api.envelope import Collection, PageNumber, Success, documented, ok, page, reply
+from acns_dns.api.schemas import AccountDnsSettingsIn, AccountDnsSettingsOut, AccountOut, AccountUpdateIn
+from acns_dns.world import cloudflare_ops
 
 router = APIRouter(prefix="/accounts", tags=["Accounts"])
 PerPage = Annotated[int, Query(ge=5, le=50)]

@@ -13,10 +13,19 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from ..journal import QueryJournal
-from ..registry import Registry
-from . import accounts, custom_ns, dns_records, handlers, sim_registry, sim_world, zone_settings, zones
-from .envelope import Failure
+from acns_dns.api import (
+    accounts,
+    custom_ns,
+    dns_records,
+    handlers,
+    sim_registry,
+    sim_world,
+    zone_settings,
+    zones,
+)
+from acns_dns.api.envelope import Failure
+from acns_dns.dns.journal import QueryJournal
+from acns_dns.world.registry import Registry
 
 CLOUDFLARE_PREFIX = "/client/v4"
 FAILURE_DOC: dict[int | str, dict[str, Any]] = {

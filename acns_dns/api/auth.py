@@ -25,9 +25,9 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from ..errors import Forbidden, NotFound, Unauthenticated
-from ..models import Account, Credential, World, Zone
-from ..registry import Registry
+from acns_dns.world.errors import Forbidden, NotFound, Unauthenticated
+from acns_dns.world.models import Account, Credential, World, Zone
+from acns_dns.world.registry import Registry
 
 FORBIDDEN = "Unauthorized to access requested resource"
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from . import shapes
-from .auth import AccountDep, RegistryDep
-from .envelope import Collection, Success, documented, ok, page, reply
-from .schemas import CustomNSIn, CustomNSOut
+from acns_dns.api import shapes
+from acns_dns.api.auth import AccountDep, RegistryDep
+from acns_dns.api.envelope import Collection, Success, documented, ok, page, reply
+from acns_dns.api.schemas import CustomNSIn, CustomNSOut
 
 router = APIRouter(prefix="/accounts/{account_id}/custom_ns", tags=["Account custom nameservers"])
 

@@ -12,12 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from .. import cloudflare_ops, names
-from ..errors import NotFound
-from . import shapes
-from .auth import RegistryDep, ZoneDep
-from .envelope import Collection, PageNumber, Success, documented, ok, page, reply
-from .schemas import RecordCreateIn, RecordOut
+from acns_dns.api import shapes
+from acns_dns.api.auth import RegistryDep, ZoneDep
+from acns_dns.api.envelope import Collection, PageNumber, Success, documented, ok, page, reply
+from acns_dns.api.schemas import RecordCreateIn, RecordOut
+from acns_dns.world import cloudflare_ops, names
+from acns_dns.world.errors import NotFound
 
 router = APIRouter(prefix="/zones/{zone_id}/dns_records", tags=["DNS records"])
 PerPage = Annotated[int, Query(ge=5, le=50000)]

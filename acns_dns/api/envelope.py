@@ -14,7 +14,7 @@ from fastapi import Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from ..errors import AcnsError
+from acns_dns.world.errors import AcnsError
 
 T = TypeVar("T")
 # ``page`` as a query parameter (the name ``page`` is this module's helper).

@@ -23,8 +23,8 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from ..errors import AcnsError, InvalidInput, RouteNotFound
-from .envelope import error_body, failure
+from acns_dns.api.envelope import error_body, failure
+from acns_dns.world.errors import AcnsError, InvalidInput, RouteNotFound
 
 log = logging.getLogger("acns_dns.api")
 METHOD_NOT_ALLOWED = 7001

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from .envelope import Success
+from acns_dns.api.envelope import Success
 
 
 def _not_bool(value: Any) -> Any:

@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .. import cloudflare_ops, registrar_ops
-from ..errors import Unsupported
-from ..models import Account, CustomNameserver, DnsRecord, World, Zone
-from ..view import SOA_TIMERS
+from acns_dns.dns.view import SOA_TIMERS
+from acns_dns.world import cloudflare_ops, registrar_ops
+from acns_dns.world.errors import Unsupported
+from acns_dns.world.models import Account, CustomNameserver, DnsRecord, World, Zone
 
 CREATED_ON = "2026-01-01T00:00:00Z"
 # The SOA the DNS server publishes for Cloudflare zones (view.cloudflare_zones): same values.

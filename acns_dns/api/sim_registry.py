@@ -14,12 +14,20 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from .. import names, registrar_ops
-from ..infrastructure import tld_of
-from ..models import World
-from .auth import CallerDep, RegistryDep
-from .envelope import Collection, Success, documented, ok, page, reply
-from .sim_schemas import DomainOut, GlueIn, GlueOut, NameserverListIn, RegistrarOut, TicketIn, TicketOut
+from acns_dns.api.auth import CallerDep, RegistryDep
+from acns_dns.api.envelope import Collection, Success, documented, ok, page, reply
+from acns_dns.api.sim_schemas import (
+    DomainOut,
+    GlueIn,
+    GlueOut,
+    NameserverListIn,
+    RegistrarOut,
+    TicketIn,
+    TicketOut,
+)
+from acns_dns.world import names, registrar_ops
+from acns_dns.world.infrastructure import tld_of
+from acns_dns.world.models import World
 
 router = APIRouter(prefix="/sim", tags=["Simulator: registrars and registries"])
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .schemas import Loose
+from acns_dns.api.schemas import Loose
 
 # --- requests: /sim -----------------------------------------------------------------------
 

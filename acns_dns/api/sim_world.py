@@ -14,16 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from .. import scenario, snapshot
-from ..errors import SnapshotError
-from ..journal import QueryJournal
-from ..models import World
-from ..registry import Registry
-from ..view import compile_view, describe
-from . import world_ops
-from .auth import AdminDep, CallerDep, RegistryDep
-from .envelope import Collection, Success, documented, ok, page, reply
-from .sim_schemas import (
+from acns_dns.api import world_ops
+from acns_dns.api.auth import AdminDep, CallerDep, RegistryDep
+from acns_dns.api.envelope import Collection, Success, documented, ok, page, reply
+from acns_dns.api.sim_schemas import (
     JournalOut,
     RestoreIn,
     ScenarioIn,
@@ -35,6 +29,12 @@ from .sim_schemas import (
     SnapshotOut,
     WorldOut,
 )
+from acns_dns.dns.journal import QueryJournal
+from acns_dns.dns.view import compile_view, describe
+from acns_dns.world import scenario, snapshot
+from acns_dns.world.errors import SnapshotError
+from acns_dns.world.models import World
+from acns_dns.world.registry import Registry
 
 router = APIRouter(prefix="/sim", tags=["Simulator: world"])
 

@@ -5,8 +5,8 @@ Imports: models, cloudflare_ops.
 
 from __future__ import annotations
 
-from .. import cloudflare_ops
-from ..models import Account, World
+from acns_dns.world import cloudflare_ops
+from acns_dns.world.models import Account, World
 
 
 def create_account(

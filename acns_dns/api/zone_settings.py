@@ -13,11 +13,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ..errors import Unsupported
-from . import shapes
-from .auth import RegistryDep, ZoneDep
-from .envelope import Collection, Success, documented, ok, page, reply
-from .schemas import SettingsOut, ZoneCustomNSEnvelope, ZoneCustomNSIn, ZoneDnsSettingsIn
+from acns_dns.api import shapes
+from acns_dns.api.auth import RegistryDep, ZoneDep
+from acns_dns.api.envelope import Collection, Success, documented, ok, page, reply
+from acns_dns.api.schemas import SettingsOut, ZoneCustomNSEnvelope, ZoneCustomNSIn, ZoneDnsSettingsIn
+from acns_dns.world.errors import Unsupported
 
 router = APIRouter(prefix="/zones/{zone_id}", tags=["Zone nameserver settings"])
 

@@ -12,12 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from .. import names
-from ..errors import Unsupported
-from . import shapes
-from .auth import CallerDep, RegistryDep, ZoneDep, require_account
-from .envelope import Collection, PageNumber, Success, documented, ok, page, reply
-from .schemas import IdOnly, ZoneCreateIn, ZoneOut
+from acns_dns.api import shapes
+from acns_dns.api.auth import CallerDep, RegistryDep, ZoneDep, require_account
+from acns_dns.api.envelope import Collection, PageNumber, Success, documented, ok, page, reply
+from acns_dns.api.schemas import IdOnly, ZoneCreateIn, ZoneOut
+from acns_dns.world import names
+from acns_dns.world.errors import Unsupported
 
 router = APIRouter(prefix="/zones", tags=["Zones"])
 PerPage = Annotated[int, Query(ge=5, le=1000)]

@@ -15,8 +15,9 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 
-from . import names, probe
-from .names import GlueKind
+from acns_dns.lab import probe
+from acns_dns.world import names
+from acns_dns.world.names import GlueKind
 
 MAX_HOPS = 16
 MAX_DEPTH = 4  # nested lookups of name server names (unbound allows a dependency depth of 5)

@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from . import names
+from acns_dns.world import names
 
 NsType = Literal["cloudflare.standard", "custom.account"]
 RegistrarKind = Literal["cloudflare", "external"]

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from . import names
-from .errors import (
+from acns_dns.world import names
+from acns_dns.world.errors import (
     InvalidInput,
     InvalidName,
     NeedsSupportTicket,
@@ -21,8 +21,8 @@ from .errors import (
     RegistrarRefused,
     TicketState,
 )
-from .infrastructure import tld_of
-from .models import Domain, HostObject, Registrar, Ticket, World
+from acns_dns.world.infrastructure import tld_of
+from acns_dns.world.models import Domain, HostObject, Registrar, Ticket, World
 
 MAX_NAMESERVERS = 13  # what fits a classic referral; registries cap NS counts similarly
 

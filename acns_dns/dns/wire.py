@@ -24,10 +24,10 @@ from dnslib import QTYPE
 from dnslib import RR as DnsRR
 from dnslib.label import DNSBuffer
 
-from . import authority, names
-from .authority import Answer, Result
-from .journal import flags_text
-from .query import (
+from acns_dns.dns import authority
+from acns_dns.dns.authority import Answer, Result
+from acns_dns.dns.journal import flags_text
+from acns_dns.dns.query import (
     AA,
     BADVERS,
     CD,
@@ -57,7 +57,8 @@ from .query import (
     Query,
     parse,
 )
-from .view import RR, View
+from acns_dns.dns.view import RR, View
+from acns_dns.world import names
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from . import names
-from .view import RR, View, ZoneData
+from acns_dns.dns.view import RR, View, ZoneData
+from acns_dns.world import names
 
 MAX_CNAME_CHAIN = 8
 

@@ -14,9 +14,9 @@ import socket
 from collections.abc import Generator
 from typing import Any
 
-from .journal import QueryJournal
-from .registry import Registry
-from .server import BindError
+from acns_dns.dns.journal import QueryJournal
+from acns_dns.dns.server import BindError
+from acns_dns.world.registry import Registry
 
 
 class ApiUnavailable(RuntimeError):
@@ -26,7 +26,7 @@ class ApiUnavailable(RuntimeError):
 def load_app(registry: Registry, journal: QueryJournal, admin_token: str | None) -> Any:
     """``acns_dns.api.create_app(...)``; raises ApiUnavailable naming the import problem."""
     try:
-        from .api import create_app
+        from acns_dns.api import create_app
     except ImportError as exc:
         raise ApiUnavailable(f"cannot import acns_dns.api.create_app: {exc}") from exc
     return create_app(registry, journal=journal, admin_token=admin_token)

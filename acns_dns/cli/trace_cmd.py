@@ -8,7 +8,8 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from . import check, names, trace
+from acns_dns.lab import check, trace
+from acns_dns.world import names
 
 DEFAULT_ROOT = "127.53.0.1"
 

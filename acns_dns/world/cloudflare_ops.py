@@ -12,8 +12,8 @@ import hashlib
 import math
 from collections.abc import Iterator
 
-from . import addressing, names, zonefile
-from .errors import (
+from acns_dns.world import addressing, names, zonefile
+from acns_dns.world.errors import (
     HierarchyConflict,
     InvalidInput,
     InvalidName,
@@ -25,8 +25,16 @@ from .errors import (
     SetNotFound,
     Unsupported,
 )
-from .infrastructure import taken_addresses
-from .models import Account, Credential, CustomNameserver, DnsRecord, NameserverSetting, World, Zone
+from acns_dns.world.infrastructure import taken_addresses
+from acns_dns.world.models import (
+    Account,
+    Credential,
+    CustomNameserver,
+    DnsRecord,
+    NameserverSetting,
+    World,
+    Zone,
+)
 
 MAX_SET_SIZE = 5
 MIN_SET_SIZE = 2

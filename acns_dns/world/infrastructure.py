@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from . import addressing, names
-from .errors import InvalidInput, InvalidName, NotFound
-from .models import (
+from acns_dns.world import addressing, names
+from acns_dns.world.errors import InvalidInput, InvalidName, NotFound
+from acns_dns.world.models import (
     CloudflareEdge,
     DnsHost,
     Domain,

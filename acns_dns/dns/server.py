@@ -21,11 +21,11 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from . import wire
-from .journal import QueryJournal
-from .models import World
-from .registry import Registry
-from .view import View, compile_view
+from acns_dns.dns import wire
+from acns_dns.dns.journal import QueryJournal
+from acns_dns.dns.view import View, compile_view
+from acns_dns.world.models import World
+from acns_dns.world.registry import Registry
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import probe
+from acns_dns.lab import probe
 
 CONFIG = """server:
     verbosity: {verbosity}

@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# command module (inside acns_dns) -> what it owns
+# command module (inside acns_dns.cli) -> what it owns
 COMMAND_MODULES = (
     "scenario_cmd",  # acns-dns scenarios
     "serve_cmd",  # acns-dns serve, acns-dns servers
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Simulate Cloudflare account custom nameservers and the DNS around them.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module_name in COMMAND_MODULES:
-        importlib.import_module(f"acns_dns.{module_name}").add_parser(sub)
+        importlib.import_module(f"acns_dns.cli.{module_name}").add_parser(sub)
     return parser
 
 

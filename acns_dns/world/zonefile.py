@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dnslib import QTYPE, RR, DNSLabel
 
-from . import names
-from .models import Record
+from acns_dns.world import names
+from acns_dns.world.models import Record
 
 # Types a zone or a Cloudflare record may hold; anything else is refused with a clear message.
 SUPPORTED_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SOA", "SRV", "CAA", "PTR", "DS", "HINFO")

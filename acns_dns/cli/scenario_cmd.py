@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from . import scenario
-from .errors import ScenarioError
+from acns_dns.world import scenario
+from acns_dns.world.errors import ScenarioError
 
 
 def add_parser(sub: Any) -> None:

@@ -23,7 +23,7 @@ import hashlib
 import ipaddress
 from collections.abc import Iterable, Mapping
 
-from .models import AddressPool, Network
+from acns_dns.world.models import AddressPool, Network
 
 ROOT_OFFSET = 0x0001
 TLD_OFFSETS = range(0x000A, 0x00FB)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import names, probe
-from .names import GlueKind
-from .trace import Hop, Tracer
+from acns_dns.lab import probe
+from acns_dns.lab.trace import Hop, Tracer
+from acns_dns.world import names
+from acns_dns.world.names import GlueKind
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .errors import SnapshotError
-from .models import SNAPSHOT_FORMAT, World
+from acns_dns.world.errors import SnapshotError
+from acns_dns.world.models import SNAPSHOT_FORMAT, World
 
 
 def dumps(world: World) -> str:

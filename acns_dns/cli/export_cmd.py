@@ -11,9 +11,9 @@ import argparse
 import sys
 from typing import Any
 
-from . import export
-from .serve_cmd import EDGE, world_or_report
-from .view import compile_view
+from acns_dns.cli.serve_cmd import EDGE, world_or_report
+from acns_dns.dns import export
+from acns_dns.dns.view import compile_view
 
 
 def add_parser(sub: Any) -> None:

@@ -40,8 +40,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import names
-from .view import RR, Role, View, ZoneData
+from acns_dns.dns.view import RR, Role, View, ZoneData
+from acns_dns.world import names
 
 LAUNCHER = "nsd-run"
 RCVBUF = 4 * 1024 * 1024  # as acns-dns: bursts of queries are not dropped (spec benchmarking)

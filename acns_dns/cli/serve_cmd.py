@@ -18,14 +18,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import addressing, scenario, snapshot
-from .errors import AcnsError
-from .http_server import ApiServer, ApiUnavailable, load_app
-from .journal import QueryJournal
-from .models import Network, World
-from .registry import Registry
-from .server import BindError, DnsServer, new_event_loop
-from .view import Role, View, compile_view, describe
+from acns_dns.api.http_server import ApiServer, ApiUnavailable, load_app
+from acns_dns.dns.journal import QueryJournal
+from acns_dns.dns.server import BindError, DnsServer, new_event_loop
+from acns_dns.dns.view import Role, View, compile_view, describe
+from acns_dns.world import addressing, scenario, snapshot
+from acns_dns.world.errors import AcnsError
+from acns_dns.world.models import Network, World
+from acns_dns.world.registry import Registry
 
 EDGE = "127.0.0.1"
 EXIT_BIND = 3

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 
-from . import cloudflare_ops, names
-from .infrastructure import ROOT_SERVER
-from .models import Record, World
+from acns_dns.world import cloudflare_ops, names
+from acns_dns.world.infrastructure import ROOT_SERVER
+from acns_dns.world.models import Record, World
 
 TLD_TTL = 172800  # what real TLD registries publish for NS and glue
 SOA_TIMERS = "10000 2400 604800 1800"  # refresh retry expire minimum (spec-acns §3.10 example)

@@ -13,8 +13,17 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from . import cloudflare_ops, infrastructure, registrar_ops
-from .models import Account, CustomNameserver, DnsRecord, Domain, HostObject, Ticket, World, Zone
+from acns_dns.world import cloudflare_ops, infrastructure, registrar_ops
+from acns_dns.world.models import (
+    Account,
+    CustomNameserver,
+    DnsRecord,
+    Domain,
+    HostObject,
+    Ticket,
+    World,
+    Zone,
+)
 
 T = TypeVar("T")
 Listener = Callable[[World], None]

@@ -20,10 +20,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from . import addressing, cloudflare_ops, infrastructure, registrar_ops, zonefile
-from .errors import AcnsError, ScenarioError
-from .models import AddressPool, HostedZone, Network, Record, World
-from .scenario_spec import (
+from acns_dns.world import addressing, cloudflare_ops, infrastructure, registrar_ops, zonefile
+from acns_dns.world.errors import AcnsError, ScenarioError
+from acns_dns.world.models import AddressPool, HostedZone, Network, Record, World
+from acns_dns.world.scenario_spec import (
     AccountSpec,
     DomainSpec,
     GlueSpec,
@@ -34,8 +34,8 @@ from .scenario_spec import (
     StepSpec,
 )
 
-PACKAGED_DIR = Path(__file__).parent / "scenarios"
-ZONEFILE_DIR = Path(__file__).parent.parent / "zonefiles"
+PACKAGED_DIR = Path(__file__).parent.parent / "scenarios"
+ZONEFILE_DIR = Path(__file__).parent.parent.parent / "zonefiles"
 
 
 # --- finding and reading ------------------------------------------------------------------
