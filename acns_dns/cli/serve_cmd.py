@@ -23,6 +23,7 @@ from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.server import BindError, DnsServer, new_event_loop
 from acns_dns.dns.view import Role, View, compile_view, describe
 from acns_dns.world import addressing, scenario, snapshot
+from acns_dns.world.changes import Change
 from acns_dns.world.errors import AcnsError
 from acns_dns.world.models import Network, World
 from acns_dns.world.registry import Registry
@@ -88,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if args.state:
         state = args.state
 
-        def save(changed: World) -> None:
+        def save(changed: World, change: Change) -> None:
             snapshot.save(changed, state)
 
         registry.subscribe(save)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from acns_dns.dns import wire
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.view import View, compile_view
+from acns_dns.world.changes import Change
 from acns_dns.world.models import World
 from acns_dns.world.registry import Registry
 
@@ -169,7 +170,7 @@ class DnsServer:
 
     # --- following the world ----------------------------------------------------------------
 
-    def _on_world(self, world: World) -> None:
+    def _on_world(self, world: World, change: Change) -> None:
         """Registry listener (any thread): swap the view now, fix sockets on the loop."""
         try:
             view = self._compile(world)

@@ -3,8 +3,10 @@
 ``Registry`` holds the ``World`` behind one lock. Each operation runs on a deep copy of the
 world; only when it returns is the copy swapped in, so a refused operation changes nothing and
 a reader never sees half a change. After each change the registry bumps ``version`` and tells
-its listeners (the DNS server recompiles its view there). Method names follow what a user does
-(seed steps) and match the API verbs. Imports: models and the operations modules.
+its listeners with what changed (``Change``; the DNS server recompiles its view there). A
+commit hook (the durable state journal) runs after an operation succeeds and before it is
+published: if the hook raises, the change is dropped. Method names follow what a user does
+(seed steps) and match the API verbs. Imports: changes, models and the operations modules.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from acns_dns.world import cloudflare_ops, infrastructure, registrar_ops
+from acns_dns.world.changes import Change
 from acns_dns.world.models import (
     Account,
     CustomNameserver,
@@ -26,7 +29,8 @@ from acns_dns.world.models import (
 )
 
 T = TypeVar("T")
-Listener = Callable[[World], None]
+Listener = Callable[[World, Change], None]
+CommitHook = Callable[[Callable[..., Any], tuple[Any, ...], dict[str, Any]], None]
 
 
 class Registry:
@@ -36,6 +40,7 @@ class Registry:
         self._world = world if world is not None else infrastructure.new_world()
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
+        self._commit_hook: CommitHook | None = None
         self.version = 0
 
     # --- plumbing -------------------------------------------------------------------------
@@ -46,10 +51,10 @@ class Registry:
         return self._world
 
     def subscribe(self, listener: Listener) -> None:
-        """Call ``listener(world)`` after every change (and once now)."""
+        """Call ``listener(world, change)`` after every change (and once now, with everything)."""
         with self._lock:
             self._listeners.append(listener)
-            listener(self._world)
+            listener(self._world, Change.EVERYTHING)
 
     def unsubscribe(self, listener: Listener) -> None:
         """Stop calling ``listener``."""
@@ -57,24 +62,32 @@ class Registry:
             if listener in self._listeners:
                 self._listeners.remove(listener)
 
+    def set_commit_hook(self, hook: CommitHook | None) -> None:
+        """Call ``hook(operation, args, kwargs)`` for each operation that succeeded, before it
+        is published; an exception from the hook refuses the change (it is dropped)."""
+        with self._lock:
+            self._commit_hook = hook
+
     def apply(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``operation(draft_world, *args)``; keep the draft only if it returns."""
         with self._lock:
             draft = self._world.model_copy(deep=True)
             result = operation(draft, *args, **kwargs)
-            self._publish(draft)
+            if self._commit_hook is not None:
+                self._commit_hook(operation, args, kwargs)
+            self._publish(draft, Change.EVERYTHING)
             return result
 
     def replace(self, world: World) -> None:
         """Swap in a whole new world (scenario load, snapshot restore)."""
         with self._lock:
-            self._publish(world)
+            self._publish(world, Change.EVERYTHING)
 
-    def _publish(self, world: World) -> None:
+    def _publish(self, world: World, change: Change) -> None:
         self._world = world
         self.version += 1
         for listener in list(self._listeners):
-            listener(world)
+            listener(world, change)
 
     def read(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a read-only ``operation(world, *args)`` under the lock."""
