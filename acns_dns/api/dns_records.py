@@ -1,7 +1,9 @@
-"""A zone's DNS records (``/zones/{zone_id}/dns_records``): list, get and create.
+"""A zone's DNS records (``/zones/{zone_id}/dns_records``): list, get, create, overwrite (PUT),
+edit (PATCH) and delete.
 
 Listing shows the user's records and the read-only A/AAAA Cloudflare keeps for ACNS names
-under the zone (spec-acns §1.4, §6.13), marked ``meta.read_only``.
+under the zone (spec-acns §1.4, §6.13), marked ``meta.read_only``; changing or deleting one
+of those is refused (code 1009) and changes nothing.
 Imports: the api helpers, cloudflare_ops, registry.
 """
 
@@ -15,7 +17,7 @@ from fastapi.responses import JSONResponse
 from acns_dns.api import shapes
 from acns_dns.api.auth import RegistryDep, ZoneDep
 from acns_dns.api.envelope import Collection, PageNumber, Success, documented, ok, page, reply
-from acns_dns.api.schemas import RecordCreateIn, RecordOut
+from acns_dns.api.schemas import IdOnly, RecordCreateIn, RecordEditIn, RecordOut
 from acns_dns.world import cloudflare_ops, names
 from acns_dns.world.errors import NotFound
 
@@ -66,3 +68,32 @@ async def create_record(zone: ZoneDep, body: RecordCreateIn, registry: RegistryD
     ttl = AUTOMATIC_TTL if body.ttl == 1 else body.ttl
     row = registry.add_record(zone.id, body.name, body.type, body.content, ttl)
     return reply(ok(shapes.record(zone, row)))
+
+
+def _ttl(ttl: int | None) -> int | None:
+    return AUTOMATIC_TTL if ttl == 1 else ttl
+
+
+@router.put("/{dns_record_id}", summary="Overwrite DNS record", **documented(Success[RecordOut]))
+async def overwrite_record(
+    zone: ZoneDep, dns_record_id: str, body: RecordCreateIn, registry: RegistryDep
+) -> JSONResponse:
+    """Replace every part of a record; it keeps its id."""
+    row = registry.update_record(zone.id, dns_record_id, body.name, body.type, body.content, _ttl(body.ttl))
+    return reply(ok(shapes.record(zone, row)))
+
+
+@router.patch("/{dns_record_id}", summary="Update DNS record", **documented(Success[RecordOut]))
+async def edit_record(
+    zone: ZoneDep, dns_record_id: str, body: RecordEditIn, registry: RegistryDep
+) -> JSONResponse:
+    """Change only the parts sent; the others stay."""
+    row = registry.update_record(zone.id, dns_record_id, body.name, body.type, body.content, _ttl(body.ttl))
+    return reply(ok(shapes.record(zone, row)))
+
+
+@router.delete("/{dns_record_id}", summary="Delete DNS record", **documented(Success[IdOnly]))
+async def delete_record(zone: ZoneDep, dns_record_id: str, registry: RegistryDep) -> JSONResponse:
+    """Remove a record; the result is its id."""
+    removed = registry.delete_record(zone.id, dns_record_id)
+    return reply(ok({"id": removed.id}))

@@ -147,6 +147,15 @@ class RecordCreateIn(Loose):
     ttl: int = Field(1, ge=1, le=86400, description="1 means automatic (300)")
 
 
+class RecordEditIn(Loose):
+    """PATCH /zones/{zone_id}/dns_records/{dns_record_id}: only the parts that change."""
+
+    type: str | None = Field(None, max_length=10)
+    name: str | None = Field(None, max_length=253)
+    content: str | None = Field(None, max_length=4096)
+    ttl: int | None = Field(None, ge=1, le=86400, description="1 means automatic (300)")
+
+
 # --- responses ----------------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from acns_dns.world.errors import (
     NameserverExists,
     NotEntitled,
     NotFound,
+    ReadOnlyRecord,
     SetFull,
     SetNotFound,
     Unsupported,
@@ -32,6 +33,7 @@ from acns_dns.world.models import (
     CustomNameserver,
     DnsRecord,
     NameserverSetting,
+    Record,
     World,
     Zone,
 )
@@ -315,6 +317,57 @@ def zone_nameserver_names(world: World, zone: Zone) -> list[str]:
 def add_record(world: World, zone_id: str, name: str, rtype: str, content: str, ttl: int = 300) -> DnsRecord:
     """Add a record to a zone; the content must parse for its type."""
     zone = find_zone(world, zone_id)
+    row = _checked_row(world, zone, name, rtype, content, ttl)
+    taken = {r.id for r in zone.records}
+    serial = len(zone.records)
+    record_id = stable_id("record", zone.id, str(serial), row.name, row.type, row.content)
+    while record_id in taken:  # ids stay unique after deletions shortened the list
+        serial += 1
+        record_id = stable_id("record", zone.id, str(serial), row.name, row.type, row.content)
+    record = DnsRecord(id=record_id, **row.model_dump())
+    zone.records.append(record)
+    return record
+
+
+def update_record(world: World, zone_id: str, record_id: str, name: str | None = None,
+                  rtype: str | None = None, content: str | None = None,
+                  ttl: int | None = None) -> DnsRecord:
+    """Change a record in place, keeping its id; a part given as None stays as it is
+    (PUT sends every part, PATCH only the ones it changes)."""
+    zone = find_zone(world, zone_id)
+    index = _user_record_index(world, zone, record_id)
+    current = zone.records[index]
+    row = _checked_row(world, zone, current.name if name is None else name,
+                       current.type if rtype is None else rtype,
+                       current.content if content is None else content,
+                       current.ttl if ttl is None else ttl, ignore=record_id)
+    updated = DnsRecord(id=record_id, **row.model_dump())
+    zone.records[index] = updated
+    return updated
+
+
+def delete_record(world: World, zone_id: str, record_id: str) -> DnsRecord:
+    """Remove one of the user's records from a zone."""
+    zone = find_zone(world, zone_id)
+    return zone.records.pop(_user_record_index(world, zone, record_id))
+
+
+def _user_record_index(world: World, zone: Zone, record_id: str) -> int:
+    """Where the user's record is; ReadOnlyRecord for a managed one, else NotFound."""
+    for index, record in enumerate(zone.records):
+        if record.id == record_id:
+            return index
+    for managed in managed_records(world, zone):
+        if managed.id == record_id:
+            # spec-acns §1.4: Cloudflare keeps these A/AAAA itself; they follow the ACNS name.
+            raise ReadOnlyRecord(f"{managed.type} {managed.name} is managed by Cloudflare for a custom "
+                                 "nameserver and is read-only; delete or re-create the nameserver instead")
+    raise NotFound(f"DNS record {record_id!r} not found in zone {zone.name}")
+
+
+def _checked_row(world: World, zone: Zone, name: str, rtype: str, content: str, ttl: int,
+                 ignore: str | None = None) -> Record:
+    """The record in canonical form, after the checks every write of a record makes."""
     try:
         owner = names.normalize(name if name not in ("@", "") else zone.name, hostname=False)
     except names.NameError_ as exc:
@@ -327,20 +380,17 @@ def add_record(world: World, zone_id: str, name: str, rtype: str, content: str, 
         raise InvalidInput(str(exc)) from exc
     if row.type == "SOA" or (row.type == "NS" and owner == zone.name):
         raise InvalidInput(f"{row.type} at the apex of {zone.name} is managed by Cloudflare")
-    _check_owner(world, zone, row.name, row.type)
-    record = DnsRecord(id=stable_id("record", zone.id, str(len(zone.records)), owner, row.type, row.content),
-                       **row.model_dump())
-    zone.records.append(record)
-    return record
+    _check_owner(world, zone, row.name, row.type, ignore)
+    return row
 
 
-def _check_owner(world: World, zone: Zone, owner: str, rtype: str) -> None:
+def _check_owner(world: World, zone: Zone, owner: str, rtype: str, ignore: str | None = None) -> None:
     """Refuse records that would make a name server name an alias or clash with a CNAME."""
     acns_names = {ns.ns_name for ns in nameservers(world, zone.account_id)}
     if rtype in ("A", "AAAA", "CNAME") and owner in acns_names:
         raise InvalidInput(f"{owner} is an account custom nameserver: Cloudflare manages its A/AAAA "
                            "records, and a name server name may not be an alias (RFC 2181 §10.3)")
-    present = {r.type for r in zone.records if r.name == owner}
+    present = {r.type for r in zone.records if r.name == owner and r.id != ignore}
     if present and (rtype == "CNAME" or "CNAME" in present):
         raise InvalidInput(f"{owner} cannot hold a CNAME together with other records (RFC 1034 §3.6.2)")
 

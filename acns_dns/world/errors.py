@@ -10,6 +10,7 @@
     ├── SetFull                    (1004) the set already holds 5 names
     ├── HierarchyConflict          (1007) a parent or child zone uses the same set
     ├── Unsupported                (1008) a nameserver type the simulator does not offer
+    ├── ReadOnlyRecord             (1009) a record Cloudflare manages (ACNS A/AAAA) was touched
     ├── NotFound                   (404)  the thing does not exist (or is not yours)
     │   └── RouteNotFound          (7003) no route for the URI
     ├── Forbidden                  (403)  the credentials may not touch this account
@@ -96,6 +97,12 @@ class Unsupported(AcnsError):
     """A nameserver type the simulator does not offer (spec-acns §6.18)."""
 
     code = 1008
+
+
+class ReadOnlyRecord(AcnsError):
+    """A record Cloudflare creates for a custom nameserver name was edited or deleted (§1.4)."""
+
+    code = 1009
 
 
 class NotFound(AcnsError):

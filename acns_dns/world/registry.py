@@ -142,6 +142,15 @@ class Registry:
         """Add a DNS record to a zone."""
         return self.apply(cloudflare_ops.add_record, zone_id, name, rtype, content, ttl)
 
+    def update_record(self, zone_id: str, record_id: str, name: str | None = None, rtype: str | None = None,
+                      content: str | None = None, ttl: int | None = None) -> DnsRecord:
+        """Change a DNS record in place (None keeps a part as it is)."""
+        return self.apply(cloudflare_ops.update_record, zone_id, record_id, name, rtype, content, ttl)
+
+    def delete_record(self, zone_id: str, record_id: str) -> DnsRecord:
+        """Remove a DNS record from a zone."""
+        return self.apply(cloudflare_ops.delete_record, zone_id, record_id)
+
     # --- registrars (seed step 2, and the registrar half of removal) ------------------------
 
     def set_registrar_nameservers(self, registrar_id: str, domain: str, nameservers: list[str]) -> Domain:
