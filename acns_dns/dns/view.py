@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
 
+from acns_dns.dns import rrwire
 from acns_dns.world import cloudflare_ops, names
 from acns_dns.world.infrastructure import ROOT_SERVER
 from acns_dns.world.models import Record, World
@@ -32,14 +33,27 @@ class Role(Enum):
     HOST = "host"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RR:
-    """One resource record: lower-case owner without trailing dot, type name, TTL, rdata text."""
+    """One resource record: lower-case owner without trailing dot, type name, TTL, rdata text.
+
+    ``wire`` is its wire form, encoded once (``encoded``): at zone compile time for every record
+    a zone holds, so answering never parses zone text.
+    """
 
     name: str
     rtype: str
     ttl: int
     rdata: str
+    wire: rrwire.Encoded | None = field(default=None, compare=False, hash=False, repr=False)
+
+    def encoded(self) -> rrwire.Encoded:
+        """The wire form (computed now if it was not yet)."""
+        found = self.wire
+        if found is None:
+            found = rrwire.encode(self.name, self.rtype, self.ttl, self.rdata)
+            object.__setattr__(self, "wire", found)
+        return found
 
 
 @dataclass(frozen=True)
@@ -53,12 +67,28 @@ class ZoneData:
     addresses: Mapping[str, tuple[RR, ...]]
     soa: RR
     sibling_glue: bool = True
+    negative: RR | None = field(default=None, compare=False, repr=False)
 
     @property
     def negative_soa(self) -> RR:
         """The SOA for negative answers: TTL = min(SOA TTL, MINIMUM) (RFC 2308 §3, §5)."""
-        minimum = int(self.soa.rdata.split()[-1])
-        return RR(self.soa.name, "SOA", min(self.soa.ttl, minimum), self.soa.rdata)
+        if self.negative is not None:
+            return self.negative
+        return _negative(self.soa)
+
+
+def _negative_or_none(soa: RR) -> RR | None:
+    try:
+        return _negative(soa)
+    except ValueError:  # a malformed MINIMUM fails the question that needs it, not the zone
+        return None
+
+
+def _negative(soa: RR) -> RR:
+    minimum = int(soa.rdata.split()[-1])
+    found = RR(soa.name, "SOA", min(soa.ttl, minimum), soa.rdata)
+    found.encoded()
+    return found
 
 
 @dataclass(frozen=True)
@@ -110,6 +140,10 @@ def build_zone(apex: str, records: Iterable[RR], cuts: Mapping[str, tuple[RR, ..
     soa = rrsets.get((apex, "SOA"))
     if not soa:
         raise ValueError(f"zone {names.fqdn(apex)} has no SOA record")
+    for group in (rrsets.values(), all_cuts.values(), all_addresses.values()):
+        for rrset in group:
+            for rr in rrset:
+                rr.encoded()  # once, now: a cache miss never parses zone text
     return ZoneData(
         apex=apex,
         rrsets=MappingProxyType(rrsets),
@@ -118,6 +152,7 @@ def build_zone(apex: str, records: Iterable[RR], cuts: Mapping[str, tuple[RR, ..
         addresses=MappingProxyType(dict(all_addresses)),
         soa=soa[0],
         sibling_glue=sibling_glue,
+        negative=_negative_or_none(soa[0]),
     )
 
 

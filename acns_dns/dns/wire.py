@@ -4,12 +4,12 @@ Owns the response side of every header and OPT rule: flags copied or cleared, RE
 other classes, EDNS(0) in responses (BADVERS, DO, payload size), truncation (TC only when
 required data does not fit) and SERVFAIL when answering fails.
 Queries are parsed by ``query`` (by hand, so the question keeps the client's case); answers
-are packed here with dnslib so names are compressed.
+are packed from records already in wire form (``rrwire``), with names compressed.
 
 ``Responder`` answers for one view and keeps finished wire answers keyed by (server address,
 lower-case question, EDNS shape, size limit): a hit only patches the ID, RD/CD and the
 question bytes (the client's case). A new view gets a new Responder, so no answer outlives the
-world it was computed from. Imports: names, view, authority, query, dnslib.
+world it was computed from. Imports: view, authority, query, rrwire, dnslib.
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dnslib import QTYPE
-from dnslib import RR as DnsRR
-from dnslib.label import DNSBuffer
 
-from acns_dns.dns import authority
+from acns_dns.dns import authority, rrwire
 from acns_dns.dns.authority import Answer, Result
 from acns_dns.dns.journal import flags_text
 from acns_dns.dns.query import (
@@ -58,7 +56,6 @@ from acns_dns.dns.query import (
     parse,
 )
 from acns_dns.dns.view import RR, View
-from acns_dns.world import names
 
 log = logging.getLogger(__name__)
 
@@ -122,48 +119,12 @@ def servfail_for(data: bytes) -> bytes | None:
     return error_response(Query(ident, flags), SERVFAIL)
 
 
-@lru_cache(maxsize=65536)
-def _dnslib_rr(rr: RR) -> DnsRR:
-    """The dnslib RR of one of our records (parsed once; records are immutable)."""
-    parsed = DnsRR.fromZone(f"{names.fqdn(rr.name)} {rr.ttl} IN {rr.rtype} {rr.rdata}")
-    if len(parsed) != 1:
-        raise ValueError(f"{rr} is not one record")
-    result: DnsRR = parsed[0]
-    return result
-
-
-def _rrsets(records: Iterable[RR]) -> list[list[RR]]:
+def _rrsets(records: Iterable[RR]) -> list[list[rrwire.Encoded]]:
     """Records grouped into RRsets, first-seen order: an RRset is sent whole or not at all."""
-    grouped: dict[tuple[str, str], list[RR]] = {}
+    grouped: dict[tuple[str, str], list[rrwire.Encoded]] = {}
     for rr in records:
-        grouped.setdefault((rr.name, rr.rtype), []).append(rr)
+        grouped.setdefault((rr.name, rr.rtype), []).append(rr.encoded())
     return list(grouped.values())
-
-
-class _Packer:
-    """A response being packed, with roll-back to an RRset boundary."""
-
-    def __init__(self, question: bytes, room: int) -> None:
-        self.buf, self.room = DNSBuffer(), room
-        self.buf.append(bytes(HEADER.size) + question)
-        labels, pos = [], 0  # let answers compress against the question name (RFC 1035 §4.1.4)
-        while question[pos]:
-            labels.append((pos, question[pos + 1:pos + 1 + question[pos]]))
-            pos += 1 + question[pos]
-        for index, (offset, _) in enumerate(labels):
-            self.buf.names[tuple(label for _, label in labels[index:])] = HEADER.size + offset
-        self.counts = [0, 0, 0]
-
-    def add(self, section: int, rrset: list[RR]) -> bool:
-        """Pack one RRset; False (and nothing added) when it does not fit."""
-        mark, names_before = self.buf.offset, dict(self.buf.names)
-        for rr in rrset:
-            _dnslib_rr(rr).pack(self.buf)
-        if self.buf.offset > self.room:
-            self.buf.data, self.buf.offset, self.buf.names = self.buf.data[:mark], mark, names_before
-            return False
-        self.counts[section] += len(rrset)
-        return True
 
 
 def encode(query: Query, answer: Answer, limit: int) -> bytes:
@@ -175,14 +136,14 @@ def encode(query: Query, answer: Answer, limit: int) -> bytes:
     """
     rcode = RESULT_RCODES[answer.result]
     opt = _opt(rcode, query.edns) if query.edns is not None else b""
-    packer = _Packer(_folded(query.question), limit - len(opt))
+    packer = rrwire.Packer(bytes(HEADER.size), _folded(query.question), limit - len(opt))
     required = ((0, answer.answer), (1, answer.authority), (2, answer.glue))
     fits = all(packer.add(section, rrset) for section, records in required for rrset in _rrsets(records))
     if fits:
         for rrset in _rrsets(answer.extra):
             if not packer.add(2, rrset):
                 break
-        counts, body = packer.counts, bytes(packer.buf.data[HEADER.size:])
+        counts, body = packer.counts, bytes(packer.buf[HEADER.size:])
     else:
         counts, body = [0, 0, 0], _folded(query.question)
     flags = _flags(query, rcode, aa=answer.aa, tc=not fits)
