@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cloudflare
 import pytest
-from api_support import ACCOUNT, ADMIN, OTHER_ACCOUNT, OTHER_TOKEN, Api, api, api_server, unchanged
+from api_support import ACCOUNT, ADMIN, OTHER_ACCOUNT, OTHER_TOKEN, TOKEN, Api, api, api_server, unchanged
 
 __all__ = ["api", "api_server"]
 
@@ -96,7 +96,9 @@ def test_a_new_zone_picks_up_the_default_set(api: Api) -> None:
             cloudflare.BadRequestError,
             1000,
         ),
-        (ACCOUNT, "demo-token", {"zone_defaults": {"ns_ttl": 300}}, cloudflare.BadRequestError, 1008),
+        (ACCOUNT, "demo-token", {"zone_defaults": {"ns_ttl": 20}}, cloudflare.BadRequestError, 1000),
+        (ACCOUNT, "demo-token", {"zone_defaults": {"soa": {"retry": 10}}}, cloudflare.BadRequestError, 1000),
+        (ACCOUNT, TOKEN, {"zone_defaults": {"zone_mode": "cdn_only"}}, cloudflare.BadRequestError, 1008),
         (ACCOUNT, "demo-token", {"enforce_dns_only": True}, cloudflare.BadRequestError, 1008),
         (
             OTHER_ACCOUNT,

@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from acns_dns.api import shapes
+from acns_dns.api import shapes, world_ops
 from acns_dns.api.auth import AccountDep, CallerDep, RegistryDep
 from acns_dns.api.envelope import Collection, PageNumber, Success, documented, ok, page, reply
 from acns_dns.api.schemas import AccountDnsSettingsIn, AccountDnsSettingsOut, AccountOut, AccountUpdateIn
-from acns_dns.world import cloudflare_ops
+from acns_dns.world import cloudflare_ops, settings_ops
 
 router = APIRouter(prefix="/accounts", tags=["Accounts"])
 PerPage = Annotated[int, Query(ge=5, le=50)]
@@ -54,7 +54,7 @@ async def update_account(account: AccountDep, body: AccountUpdateIn, registry: R
             default = (
                 "custom.account" if body.settings.use_account_custom_ns_by_default else "cloudflare.standard"
             )
-    updated = registry.apply(cloudflare_ops.update_account, account.id, body.name, default)
+    updated = registry.apply(cloudflare_ops.update_account, account.id, body.name, default, body.type)
     return reply(ok(shapes.account(updated)))
 
 
@@ -79,8 +79,13 @@ async def patch_dns_settings(
     """Change ``zone_defaults.nameservers.type`` (no ``ns_set``: set 1 is tried first)."""
     shapes.refuse_changes(shapes.account_settings(account), body, "dns_settings", skip=("zone_defaults",))
     defaults = body.zone_defaults
+    changes: dict[str, object] = {}
+    ns_type = None
     if defaults is not None:
-        shapes.refuse_changes(shapes.account_settings(account)["zone_defaults"], defaults, "zone_defaults")
-        if defaults.nameservers is not None:
-            account = registry.set_default_nameservers(account.id, defaults.nameservers.type)
+        settable = ("nameservers", *settings_ops.SETTINGS)
+        current = shapes.account_settings(account)["zone_defaults"]
+        shapes.refuse_changes(current, defaults, "zone_defaults", skip=settable)
+        changes = shapes.settings_changes(defaults)
+        ns_type = defaults.nameservers.type if defaults.nameservers is not None else None
+    account = registry.apply(world_ops.edit_account_settings, account.id, changes, ns_type)
     return reply(ok(shapes.account_settings(account)))

@@ -65,7 +65,7 @@ class DefaultNameserversIn(Loose):
 
 
 class SoaIn(Loose):
-    """SOA components; only the values the simulator already uses are accepted."""
+    """SOA components; each is checked against Cloudflare's range (spec-acns §3.10)."""
 
     expire: float | None = None
     min_ttl: float | None = None
@@ -81,7 +81,8 @@ class InternalDnsIn(Loose):
 
 
 class SettingsIn(Loose):
-    """DNS settings fields other than ``nameservers`` (accepted only at their current value)."""
+    """DNS settings fields other than ``nameservers``: ``ns_ttl``, ``soa``, ``multi_provider`` and
+    ``secondary_overrides`` are stored; the others are accepted only at their current value."""
 
     flatten_all_cnames: bool | None = None
     foundation_dns: bool | None = None

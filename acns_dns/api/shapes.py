@@ -13,16 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from acns_dns.dns.view import SOA_TIMERS
-from acns_dns.world import cloudflare_ops, registrar_ops
+from acns_dns.world import cloudflare_ops, registrar_ops, settings_ops
 from acns_dns.world.errors import Unsupported
-from acns_dns.world.models import Account, CustomNameserver, DnsRecord, World, Zone
+from acns_dns.world.models import Account, CustomNameserver, DnsRecord, World, Zone, ZoneDefaults
 
 CREATED_ON = "2026-01-01T00:00:00Z"
-# The SOA the DNS server publishes for Cloudflare zones (view.cloudflare_zones): same values.
-SOA_RNAME = "dns.cloudflare.com"
-SOA_TTL = 3600
-_REFRESH, _RETRY, _EXPIRE, _MINIMUM = (int(part) for part in SOA_TIMERS.split())
 
 
 # --- account custom nameservers -----------------------------------------------------------
@@ -76,23 +71,24 @@ def nameservers(zone: Zone) -> dict[str, Any]:
     return {"type": setting.type}
 
 
-def _settings(ns: dict[str, Any], ns_ttl: int, mname: str | None) -> dict[str, Any]:
+def _settings(ns: dict[str, Any], values: Zone | ZoneDefaults, mname: str | None) -> dict[str, Any]:
+    soa = values.soa
     return {
         "flatten_all_cnames": False,
         "foundation_dns": False,
         "internal_dns": {"reference_zone_id": None},
-        "multi_provider": False,
+        "multi_provider": values.multi_provider,
         "nameservers": ns,
-        "ns_ttl": ns_ttl,
-        "secondary_overrides": False,
+        "ns_ttl": values.ns_ttl,
+        "secondary_overrides": values.secondary_overrides,
         "soa": {
-            "expire": _EXPIRE,
-            "min_ttl": _MINIMUM,
+            "expire": soa.expire,
+            "min_ttl": soa.min_ttl,
             "mname": mname,
-            "refresh": _REFRESH,
-            "retry": _RETRY,
-            "rname": SOA_RNAME,
-            "ttl": SOA_TTL,
+            "refresh": soa.refresh,
+            "retry": soa.retry,
+            "rname": soa.rname,
+            "ttl": soa.ttl,
         },
         "zone_mode": "standard",
     }
@@ -100,15 +96,16 @@ def _settings(ns: dict[str, Any], ns_ttl: int, mname: str | None) -> dict[str, A
 
 def zone_settings(world: World, zone: Zone) -> dict[str, Any]:
     """GET /zones/{id}/dns_settings: the full settings object (spec-acns §3.10)."""
-    # The SOA MNAME is the first served name, sorted, as the DNS server uses (spec-acns §6.14).
-    mname = sorted(cloudflare_ops.zone_nameserver_names(world, zone))[0]
-    return _settings(nameservers(zone), zone.ns_ttl, mname)
+    # The SOA MNAME is the one set, else the first served name, sorted, as the DNS server uses
+    # (spec-acns §6.14).
+    return _settings(nameservers(zone), zone, settings_ops.soa_mname(world, zone))
 
 
 def account_settings(account: Account) -> dict[str, Any]:
     """GET /accounts/{id}/dns_settings: ``zone_defaults`` (spec-acns §3.11; no ``ns_set``)."""
-    defaults = _settings({"type": account.default_nameservers}, 86400, None)
-    return {"zone_defaults": defaults, "enforce_dns_only": False}
+    defaults = account.zone_defaults
+    shown = _settings({"type": account.default_nameservers}, defaults, defaults.soa.mname)
+    return {"zone_defaults": shown, "enforce_dns_only": False}
 
 
 # Fixed parts of the zone object: ACNS needs a Business or Enterprise plan (spec-acns §1.3).
@@ -182,7 +179,7 @@ def account(account: Account) -> dict[str, Any]:
     return {
         "id": account.id,
         "name": account.name,
-        "type": "enterprise" if account.acns_entitled else "standard",
+        "type": account.type or ("enterprise" if account.acns_entitled else "standard"),
         "created_on": CREATED_ON,
         "settings": {
             "default_nameservers": account.default_nameservers,
@@ -191,6 +188,17 @@ def account(account: Account) -> dict[str, Any]:
             "abuse_contact_email": None,
         },
     }
+
+
+def settings_changes(body: BaseModel) -> dict[str, Any]:
+    """The settings a PATCH may change (spec-acns §3.10), as sent: SOA parts only when given."""
+    changes: dict[str, Any] = {}
+    for field in settings_ops.SETTINGS:
+        if field not in body.model_fields_set or getattr(body, field) is None:
+            continue
+        value = getattr(body, field)
+        changes[field] = value.model_dump(exclude_unset=True) if isinstance(value, BaseModel) else value
+    return changes
 
 
 # --- settings the simulator does not model ------------------------------------------------

@@ -3,8 +3,9 @@
 Both pairs of routes read and change the one stored setting of the zone (spec-acns §6.10):
 ``PUT /zones/{id}/custom_ns {enabled: true, ns_set: N}`` is
 ``PATCH /zones/{id}/dns_settings {nameservers: {type: "custom.account", ns_set: N}}``, and
-``enabled: false`` is ``{type: "cloudflare.standard"}``. DNS settings the simulator does not
-model are shown with Cloudflare's defaults and may only be "changed" to the value they have.
+``enabled: false`` is ``{type: "cloudflare.standard"}``. ``ns_ttl``, ``soa``,
+``multi_provider`` and ``secondary_overrides`` are stored and served; the other DNS settings
+are shown with Cloudflare's defaults and may only be "changed" to the value they have.
 Imports: the api helpers, errors, registry.
 """
 
@@ -13,10 +14,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from acns_dns.api import shapes
+from acns_dns.api import shapes, world_ops
 from acns_dns.api.auth import RegistryDep, ZoneDep
 from acns_dns.api.envelope import Collection, Success, documented, ok, page, reply
 from acns_dns.api.schemas import SettingsOut, ZoneCustomNSEnvelope, ZoneCustomNSIn, ZoneDnsSettingsIn
+from acns_dns.world import settings_ops
 from acns_dns.world.errors import Unsupported
 
 router = APIRouter(prefix="/zones/{zone_id}", tags=["Zone nameserver settings"])
@@ -59,8 +61,11 @@ async def get_dns_settings(zone: ZoneDep, registry: RegistryDep) -> JSONResponse
 
 @router.patch("/dns_settings", summary="Update zone DNS settings", **documented(Success[SettingsOut]))
 async def patch_dns_settings(zone: ZoneDep, body: ZoneDnsSettingsIn, registry: RegistryDep) -> JSONResponse:
-    """Change ``nameservers`` (``custom.account`` without ``ns_set`` means set 1, spec-acns §6.9)."""
-    shapes.refuse_changes(registry.read(shapes.zone_settings, zone), body, "dns_settings")
-    if body.nameservers is not None:
-        zone = registry.set_zone_nameservers(zone.id, body.nameservers.type, body.nameservers.ns_set)
+    """Change ``nameservers`` (``custom.account`` without ``ns_set`` means set 1, spec-acns §6.9),
+    ``ns_ttl``, ``soa``, ``multi_provider`` and ``secondary_overrides``, all or nothing."""
+    settable = ("nameservers", *settings_ops.SETTINGS)
+    shapes.refuse_changes(registry.read(shapes.zone_settings, zone), body, "dns_settings", skip=settable)
+    ns = body.nameservers
+    zone = registry.apply(world_ops.edit_zone_settings, zone.id, shapes.settings_changes(body),
+                          ns.type if ns is not None else None, ns.ns_set if ns is not None else None)
     return reply(ok(registry.read(shapes.zone_settings, zone)))

@@ -16,9 +16,9 @@ from enum import Enum
 from types import MappingProxyType
 
 from acns_dns.dns import rrwire
-from acns_dns.world import cloudflare_ops, names
+from acns_dns.world import cloudflare_ops, names, settings_ops
 from acns_dns.world.infrastructure import ROOT_SERVER
-from acns_dns.world.models import Record, World
+from acns_dns.world.models import Record, World, Zone
 
 TLD_TTL = 172800  # what real TLD registries publish for NS and glue
 SOA_TIMERS = "10000 2400 604800 1800"  # refresh retry expire minimum (spec-acns §3.10 example)
@@ -167,8 +167,16 @@ def _with_empty_non_terminals(apex: str, owners: Iterable[str]) -> set[str]:
     return found
 
 
-def _soa(apex: str, mname: str, rname: str, ttl: int = 3600, serial: int = 2026112801) -> RR:
-    return RR(apex, "SOA", ttl, f"{names.fqdn(mname)} {names.fqdn(rname)} {serial} {SOA_TIMERS}")
+def _soa(apex: str, mname: str, rname: str, ttl: int = 3600, serial: int = 2026112801,
+         timers: str = SOA_TIMERS) -> RR:
+    return RR(apex, "SOA", ttl, f"{names.fqdn(mname)} {names.fqdn(rname)} {serial} {timers}")
+
+
+def _zone_soa(world: World, zone: Zone) -> RR:
+    """A Cloudflare zone's SOA from its dns_settings (spec-acns §3.10, §6.14)."""
+    soa = zone.soa
+    timers = f"{soa.refresh} {soa.retry} {soa.expire} {soa.min_ttl}"
+    return _soa(zone.name, settings_ops.soa_mname(world, zone), soa.rname, soa.ttl, timers=timers)
 
 
 def _addresses(name: str, ipv4: Iterable[str], ipv6: Iterable[str], ttl: int) -> list[RR]:
@@ -220,7 +228,7 @@ def cloudflare_zones(world: World) -> dict[str, ZoneData]:
         if zone.status != "active":
             continue
         ns_names = cloudflare_ops.zone_nameserver_names(world, zone)
-        records = [_soa(zone.name, sorted(ns_names)[0], "dns.cloudflare.com"),  # spec-acns §6.14
+        records = [_zone_soa(world, zone),
                    *_ns(zone.name, ns_names, zone.ns_ttl),
                    *(_from_record(r) for r in cloudflare_ops.zone_records(world, zone))]
         zones[zone.name] = build_zone(zone.name, records)

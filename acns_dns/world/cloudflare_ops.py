@@ -21,7 +21,6 @@ from acns_dns.world.errors import (
     NameserverExists,
     NotEntitled,
     NotFound,
-    ReadOnlyRecord,
     SetFull,
     SetNotFound,
     Unsupported,
@@ -66,9 +65,14 @@ def add_account(world: World, name: str, account_id: str | None = None,
 
 
 def update_account(world: World, account_id: str, name: str | None,
-                   default_nameservers: str | None) -> Account:
-    """Rename the account and/or choose the nameservers its new zones start with (PUT /accounts)."""
+                   default_nameservers: str | None, account_type: str | None = None) -> Account:
+    """Rename the account, choose the nameservers its new zones start with and/or record its
+    ``type`` as sent (PUT /accounts, spec-acns §3.9)."""
     account = find_account(world, account_id)
+    if account_type is not None:
+        if account_type not in ("standard", "enterprise"):
+            raise InvalidInput(f"type {account_type!r} must be 'standard' or 'enterprise'")
+        account.type = account_type  # type: ignore[assignment]
     if default_nameservers is not None:
         set_default_nameservers(world, account_id, default_nameservers)
     if name is not None:
@@ -241,7 +245,10 @@ def create_zone(world: World, account_id: str, name: str, zone_id: str | None = 
     zone_id = zone_id or stable_id("zone", zone_name)
     if zone_id in world.zones:
         raise InvalidInput(f"zone id {zone_id!r} is already used")
-    zone = Zone(id=zone_id, account_id=account_id, name=zone_name, branded_ns=_branded_pair(world, zone_name))
+    defaults = account.zone_defaults  # copied once: later changes to the defaults leave it be
+    zone = Zone(id=zone_id, account_id=account_id, name=zone_name, branded_ns=_branded_pair(world, zone_name),
+                ns_ttl=defaults.ns_ttl, soa=defaults.soa.model_copy(), multi_provider=defaults.multi_provider,
+                secondary_overrides=defaults.secondary_overrides)
     world.zones[zone_id] = zone
     if account.default_nameservers == "custom.account" and account.acns_entitled:
         zone.nameservers = _first_fitting_set(world, zone)
@@ -317,7 +324,7 @@ def zone_nameserver_names(world: World, zone: Zone) -> list[str]:
 def add_record(world: World, zone_id: str, name: str, rtype: str, content: str, ttl: int = 300) -> DnsRecord:
     """Add a record to a zone; the content must parse for its type."""
     zone = find_zone(world, zone_id)
-    row = _checked_row(world, zone, name, rtype, content, ttl)
+    row = checked_row(world, zone, name, rtype, content, ttl)
     taken = {r.id for r in zone.records}
     serial = len(zone.records)
     record_id = stable_id("record", zone.id, str(serial), row.name, row.type, row.content)
@@ -329,43 +336,7 @@ def add_record(world: World, zone_id: str, name: str, rtype: str, content: str, 
     return record
 
 
-def update_record(world: World, zone_id: str, record_id: str, name: str | None = None,
-                  rtype: str | None = None, content: str | None = None,
-                  ttl: int | None = None) -> DnsRecord:
-    """Change a record in place, keeping its id; a part given as None stays as it is
-    (PUT sends every part, PATCH only the ones it changes)."""
-    zone = find_zone(world, zone_id)
-    index = _user_record_index(world, zone, record_id)
-    current = zone.records[index]
-    row = _checked_row(world, zone, current.name if name is None else name,
-                       current.type if rtype is None else rtype,
-                       current.content if content is None else content,
-                       current.ttl if ttl is None else ttl, ignore=record_id)
-    updated = DnsRecord(id=record_id, **row.model_dump())
-    zone.records[index] = updated
-    return updated
-
-
-def delete_record(world: World, zone_id: str, record_id: str) -> DnsRecord:
-    """Remove one of the user's records from a zone."""
-    zone = find_zone(world, zone_id)
-    return zone.records.pop(_user_record_index(world, zone, record_id))
-
-
-def _user_record_index(world: World, zone: Zone, record_id: str) -> int:
-    """Where the user's record is; ReadOnlyRecord for a managed one, else NotFound."""
-    for index, record in enumerate(zone.records):
-        if record.id == record_id:
-            return index
-    for managed in managed_records(world, zone):
-        if managed.id == record_id:
-            # spec-acns §1.4: Cloudflare keeps these A/AAAA itself; they follow the ACNS name.
-            raise ReadOnlyRecord(f"{managed.type} {managed.name} is managed by Cloudflare for a custom "
-                                 "nameserver and is read-only; delete or re-create the nameserver instead")
-    raise NotFound(f"DNS record {record_id!r} not found in zone {zone.name}")
-
-
-def _checked_row(world: World, zone: Zone, name: str, rtype: str, content: str, ttl: int,
+def checked_row(world: World, zone: Zone, name: str, rtype: str, content: str, ttl: int,
                  ignore: str | None = None) -> Record:
     """The record in canonical form, after the checks every write of a record makes."""
     try:

@@ -59,6 +59,30 @@ class NameserverSetting(_Model):
     ns_set: int | None = None
 
 
+class SoaSettings(_Model):
+    """The SOA values a Cloudflare zone publishes (spec-acns §3.10: the ranges are Cloudflare's).
+
+    ``mname`` None means automatic: the first of the zone's served name server names, sorted.
+    """
+
+    expire: int = Field(default=604800, ge=86400, le=2419200)
+    min_ttl: int = Field(default=1800, ge=60, le=86400)
+    mname: str | None = None
+    refresh: int = Field(default=10000, ge=600, le=86400)
+    retry: int = Field(default=2400, ge=600, le=86400)
+    rname: str = "dns.cloudflare.com"
+    ttl: int = Field(default=3600, ge=300, le=86400)
+
+
+class ZoneDefaults(_Model):
+    """What an account's new zones start with besides their nameservers (spec-acns §3.11)."""
+
+    ns_ttl: int = Field(default=86400, ge=30, le=86400)
+    soa: SoaSettings = SoaSettings()
+    multi_provider: bool = False
+    secondary_overrides: bool = False
+
+
 class Zone(_Model):
     """A zone on Cloudflare."""
 
@@ -69,6 +93,9 @@ class Zone(_Model):
     branded_ns: list[str]
     nameservers: NameserverSetting = NameserverSetting()
     ns_ttl: int = Field(default=86400, ge=30, le=86400)
+    soa: SoaSettings = SoaSettings()
+    multi_provider: bool = False
+    secondary_overrides: bool = False
     records: list[DnsRecord] = []
     created_on: str = "2026-01-01T00:00:00Z"
 
@@ -105,6 +132,8 @@ class Account(_Model):
     name: str
     acns_entitled: bool = True
     default_nameservers: NsType = "cloudflare.standard"
+    zone_defaults: ZoneDefaults = ZoneDefaults()
+    type: Literal["standard", "enterprise"] | None = None  # as last sent by PUT /accounts
     byoip: AddressPool | None = None
 
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from acns_dns.world import cloudflare_ops, infrastructure, registrar_ops
+from acns_dns.world import cloudflare_ops, infrastructure, record_ops, registrar_ops
 from acns_dns.world.changes import Change
 from acns_dns.world.models import (
     Account,
@@ -145,11 +145,11 @@ class Registry:
     def update_record(self, zone_id: str, record_id: str, name: str | None = None, rtype: str | None = None,
                       content: str | None = None, ttl: int | None = None) -> DnsRecord:
         """Change a DNS record in place (None keeps a part as it is)."""
-        return self.apply(cloudflare_ops.update_record, zone_id, record_id, name, rtype, content, ttl)
+        return self.apply(record_ops.update_record, zone_id, record_id, name, rtype, content, ttl)
 
     def delete_record(self, zone_id: str, record_id: str) -> DnsRecord:
         """Remove a DNS record from a zone."""
-        return self.apply(cloudflare_ops.delete_record, zone_id, record_id)
+        return self.apply(record_ops.delete_record, zone_id, record_id)
 
     # --- registrars (seed step 2, and the registrar half of removal) ------------------------
 
