@@ -11,7 +11,10 @@ The rules, applied the same way on every route:
 - an account outside the caller's scope: 403, code 9109, whether or not the account exists;
 - a zone id the caller cannot see: 403, whether the zone belongs to another account or does
   not exist at all, so a 403 never tells a stranger that a zone exists. Only an admin, who may
-  see everything, gets 404 for a zone id that does not exist.
+  see everything, gets 404 for a zone id that does not exist;
+- a registration (its NS, its glue, its support tickets) held by another account: 403. Every
+  credential of an account acts as the registrant of the domains the account holds; a
+  credential of scope "registrant" does only that, not the Cloudflare API.
 
 Imports: errors, models, registry, fastapi.
 """
@@ -38,14 +41,24 @@ auth_key = APIKeyHeader(name="X-Auth-Key", auto_error=False, description="With X
 
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated caller: an admin, or the accounts one credential may act on."""
+    """The authenticated caller: an admin, or the accounts one credential may act on, through
+    the Cloudflare API (``accounts``) and as registrant of their registrations (``registrant``)."""
 
     admin: bool
     accounts: frozenset[str]
+    registrant: frozenset[str] = frozenset()
 
     def may(self, account_id: str) -> bool:
-        """True when the caller may act on ``account_id``."""
+        """True when the caller may act on ``account_id`` through the Cloudflare API."""
         return self.admin or account_id in self.accounts
+
+    def holds(self, registrant: str | None) -> bool:
+        """True when the caller may change a registration held by ``registrant``."""
+        return self.admin or (registrant is not None and registrant in self.registrant)
+
+    def sees(self) -> frozenset[str]:
+        """Every account whose data this caller may read (API and registrant scope)."""
+        return self.accounts | self.registrant
 
 
 def registry_of(request: Request) -> Registry:
@@ -79,7 +92,9 @@ def identify(
         return Caller(admin=True, accounts=frozenset())
     for credential in world.credentials:
         if _matches(credential, token, email, key):
-            return Caller(admin=credential.admin, accounts=frozenset(credential.accounts))
+            held = frozenset(credential.accounts)
+            api = held if credential.scope == "account" else frozenset()
+            return Caller(admin=credential.admin, accounts=api, registrant=held)
     return None
 
 
@@ -141,6 +156,14 @@ async def zone_in_scope(zone_id: str, who: CallerDep, registry: RegistryDep) -> 
     if not who.may(found.account_id):
         raise Forbidden(FORBIDDEN)
     return found
+
+
+def require_registrant(who: Caller, registrant: str | None, what: str) -> None:
+    """403 unless the caller holds the registration (or is the admin): registrar and ticket
+    routes act on behalf of the registrant, never of a stranger."""
+    if not who.holds(registrant):
+        raise Forbidden(f"{what} is held by another registrant: only a credential of the account "
+                        "holding it (or the admin token) may change it")
 
 
 AccountDep = Annotated[Account, Depends(account_in_scope)]

@@ -3,7 +3,10 @@
 Not part of Cloudflare's API, so they live under ``/sim`` (STYLE §7.11). They stand for what a
 user does at a registrar (the seed's step 2 and the registrar half of removal) and what
 Cloudflare Support does for Cloudflare Registrar domains (tickets, changed only on resolve).
-Any valid credential may use them: registrar accounts are not modelled.
+Any valid credential may read registrars and registrations; changing a domain's NS or glue,
+and opening, reading or resolving its tickets, acts on behalf of its registrant: only a
+credential of the account holding the domain, or the admin token, may (403 otherwise, and the
+world is unchanged).
 Imports: the api helpers, registrar_ops, registry.
 """
 
@@ -14,7 +17,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from acns_dns.api.auth import CallerDep, RegistryDep
+from acns_dns.api.auth import CallerDep, RegistryDep, require_registrant
 from acns_dns.api.envelope import Collection, Success, documented, ok, page, reply
 from acns_dns.api.sim_schemas import (
     DomainOut,
@@ -52,6 +55,10 @@ def _domain(world: World, domain: str) -> dict[str, Any]:
     return {**registration.model_dump(), "glue": glue}
 
 
+def _holder(world: World, **what: str) -> str | None:
+    return registrar_ops.registrant_of(world, **what)
+
+
 @router.get("/registrars", summary="List registrars", **documented(Collection[RegistrarOut]))
 async def list_registrars(who: CallerDep, registry: RegistryDep) -> JSONResponse:
     """Every registrar and the domains it sponsors."""
@@ -77,6 +84,7 @@ async def set_nameservers(
     registrar_id: str, domain: str, body: NameserverListIn, who: CallerDep, registry: RegistryDep
 ) -> JSONResponse:
     """Replace the delegation; Cloudflare Registrar refuses (open a ticket instead)."""
+    require_registrant(who, registry.read(_holder, domain=domain), f"domain {domain}")
     changed = registry.set_registrar_nameservers(registrar_id, domain, body.nameservers)
     return reply(ok(registry.read(_domain, changed.name)))
 
@@ -90,6 +98,7 @@ async def set_glue(
     registrar_id: str, host: str, body: GlueIn, who: CallerDep, registry: RegistryDep
 ) -> JSONResponse:
     """Create or replace the host object for ``host``; no addresses deletes it."""
+    require_registrant(who, registry.read(_holder, host=host), f"the domain above {host}")
     glue = registry.set_glue(registrar_id, host, body.ipv4, body.ipv6)
     name = glue.name if glue is not None else names.normalize(host)
     return reply(ok({"name": name, "ipv4": glue.ipv4 if glue else [], "ipv6": glue.ipv6 if glue else []}))
@@ -102,6 +111,7 @@ async def set_glue(
 )
 async def delete_glue(registrar_id: str, host: str, who: CallerDep, registry: RegistryDep) -> JSONResponse:
     """Remove the host object for ``host``."""
+    require_registrant(who, registry.read(_holder, host=host), f"the domain above {host}")
     registry.set_glue(registrar_id, host, [], [])
     return reply(ok({"name": names.normalize(host), "ipv4": [], "ipv6": []}))
 
@@ -112,8 +122,10 @@ async def list_tickets(
     registry: RegistryDep,
     status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = None,
 ) -> JSONResponse:
-    """Cloudflare Registrar support tickets, oldest first."""
-    found = [t.model_dump() for t in registry.world.tickets if status in (None, t.status)]
+    """Cloudflare Registrar support tickets of the caller's domains (all for the admin), oldest first."""
+    world = registry.world
+    found = [t.model_dump() for t in world.tickets if status in (None, t.status)
+             and who.holds(registrar_ops.registrant_of(world, domain=t.domain))]
     return reply(page(found))
 
 
@@ -122,6 +134,7 @@ async def list_tickets(
 )
 async def open_ticket(body: TicketIn, who: CallerDep, registry: RegistryDep) -> JSONResponse:
     """Ask Support to set NS (``set_ns``) or glue (``set_glue``/``delete_glue``); nothing changes yet."""
+    require_registrant(who, registry.read(_holder, domain=body.domain), f"domain {body.domain}")
     ticket = registry.open_ticket(
         body.domain, body.action, nameservers=body.nameservers, host=body.host, ipv4=body.ipv4, ipv6=body.ipv6
     )
@@ -131,6 +144,7 @@ async def open_ticket(body: TicketIn, who: CallerDep, registry: RegistryDep) -> 
 @router.get("/tickets/{ticket_id}", summary="A support ticket", **documented(Success[TicketOut]))
 async def get_ticket(ticket_id: str, who: CallerDep, registry: RegistryDep) -> JSONResponse:
     """One ticket by id."""
+    require_registrant(who, registry.read(_holder, ticket=ticket_id), f"the domain of ticket {ticket_id}")
     return reply(ok(registry.read(registrar_ops.find_ticket, ticket_id).model_dump()))
 
 
@@ -139,4 +153,5 @@ async def get_ticket(ticket_id: str, who: CallerDep, registry: RegistryDep) -> J
 )
 async def resolve_ticket(ticket_id: str, who: CallerDep, registry: RegistryDep) -> JSONResponse:
     """Support carries the ticket out: the registry's NS or glue change now."""
+    require_registrant(who, registry.read(_holder, ticket=ticket_id), f"the domain of ticket {ticket_id}")
     return reply(ok(registry.resolve_ticket(ticket_id).model_dump()))

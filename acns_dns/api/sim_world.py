@@ -1,6 +1,7 @@
 """Simulator routes for the world itself: servers, the query journal, scenarios, snapshots.
 
-Reads (servers, journal, scenarios) need any valid credential. Writes that replace or extend
+Reads (servers, scenarios) need any valid credential; the journal shows a token only the
+questions about its accounts' zones, and the admin token everything. Writes that replace or extend
 the world (scenario load and reset, snapshot save and restore, new accounts, clearing the
 journal) need the admin token. ``reset`` goes back to the world the app started with, or to
 the scenario last loaded through ``/sim/scenario``.
@@ -66,13 +67,18 @@ async def servers(who: CallerDep, registry: RegistryDep) -> JSONResponse:
 async def journal(
     request: Request,
     who: CallerDep,
+    registry: RegistryDep,
     server: Annotated[str | None, Query(max_length=64)] = None,
     qname: Annotated[str | None, Query(max_length=300)] = None,
     limit: Annotated[int | None, Query(ge=1, le=100000)] = None,
 ) -> JSONResponse:
-    """Queries the servers answered, oldest first, filtered by server address and qname."""
+    """Queries the servers answered, oldest first, filtered by server address and qname. A
+    token sees only questions about its accounts' zones (names at or below them); the admin
+    token sees every query, with every client's address."""
     found: QueryJournal | None = request.app.state.journal
-    entries = found.entries(server=server, qname=qname, limit=limit) if found is not None else []
+    under = None if who.admin else [z.name for z in registry.world.zones.values()
+                                    if z.account_id in who.sees()]
+    entries = found.entries(server=server, qname=qname, limit=limit, under=under) if found is not None else []
     return reply(page([entry.as_dict() for entry in entries]))
 
 

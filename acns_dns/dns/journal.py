@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 
@@ -49,6 +49,10 @@ def _peer(client: str | tuple[object, ...]) -> str:
     return f"{client[0]}:{client[1]}" if len(client) >= 2 else str(client)
 
 
+def _below(name: str, apexes: tuple[str, ...]) -> bool:
+    return any(name == apex or name.endswith("." + apex) for apex in apexes)
+
+
 # What is stored: the raw parts of an entry. Formatting waits until someone reads the journal,
 # so recording costs the server next to nothing per query.
 _Raw = tuple[float, str, "str | tuple[object, ...]", str, str, str, str, "str | bytes", int]
@@ -72,11 +76,14 @@ class QueryJournal:
                               len(reply)))
 
     def entries(self, server: str | None = None, qname: str | None = None,
-                limit: int | None = None) -> list[JournalEntry]:
-        """Entries, oldest first, filtered by server address and/or qname (case-insensitive)."""
+                limit: int | None = None, under: Iterable[str] | None = None) -> list[JournalEntry]:
+        """Entries, oldest first, filtered by server address and/or qname (case-insensitive);
+        with ``under``, only questions at or below one of those names (lower case, no dot)."""
         wanted = qname.lower().rstrip(".") if qname else None
+        allowed = None if under is None else tuple(set(under))
         found = [e for e in self._iter() if (server is None or e.server == server)
-                 and (wanted is None or e.qname.lower().rstrip(".") == wanted)]
+                 and (wanted is None or e.qname.lower().rstrip(".") == wanted)
+                 and (allowed is None or _below(e.qname.lower().rstrip("."), allowed))]
         return found[-limit:] if limit else found
 
     def clear(self) -> None:

@@ -83,8 +83,10 @@ def update_account(world: World, account_id: str, name: str | None,
 
 
 def add_credential(world: World, account_id: str, *, token: str | None = None,
-                   email: str | None = None, key: str | None = None) -> Credential:
-    """Let an API token, or an e-mail with a global key, act on one account."""
+                   email: str | None = None, key: str | None = None,
+                   scope: str = "account") -> Credential:
+    """Let an API token, or an e-mail with a global key, act on one account (``scope``
+    "registrant": only on the registrations the account holds)."""
     find_account(world, account_id)
     if (token is None) == (email is None or key is None):
         raise InvalidInput("a credential is either a token or an e-mail with a key")
@@ -93,7 +95,10 @@ def add_credential(world: World, account_id: str, *, token: str | None = None,
             raise InvalidInput("token is already used by another credential; choose another")
         if email is not None and existing.email == email:
             raise InvalidInput(f"e-mail {email!r} already has a key")
-    credential = Credential(token=token, email=email, key=key, accounts=[account_id])
+    if scope not in ("account", "registrant"):
+        raise InvalidInput(f"credential scope {scope!r} must be 'account' or 'registrant'")
+    credential = Credential(token=token, email=email, key=key, accounts=[account_id],
+                            scope=scope)
     world.credentials.append(credential)
     return credential
 

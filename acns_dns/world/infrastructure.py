@@ -108,8 +108,12 @@ def tld_of(world: World, name: str) -> Tld:
     return world.tlds[label]
 
 
-def register_domain(world: World, registrar_id: str, domain: str, nameservers: list[str]) -> None:
-    """Register ``domain`` (one label below a TLD) with ``registrar_id`` as its sponsor."""
+def register_domain(world: World, registrar_id: str, domain: str, nameservers: list[str],
+                    registrant: str | None = None) -> None:
+    """Register ``domain`` (one label below a TLD) with ``registrar_id`` as its sponsor, held by
+    the account ``registrant`` (None: only the admin may change it)."""
+    if registrant is not None and registrant not in world.accounts:
+        raise NotFound(f"registrant account {registrant!r} does not exist")
     domain = _name(domain, "domain", min_labels=2)
     if registrar_id not in world.registrars:
         raise NotFound(f"registrar {registrar_id!r} does not exist")
@@ -118,7 +122,7 @@ def register_domain(world: World, registrar_id: str, domain: str, nameservers: l
         raise InvalidName(f"{domain!r} is not directly below the TLD {tld.name!r}")
     if domain in tld.domains:
         raise InvalidInput(f"{domain!r} is already registered (with {tld.domains[domain].registrar})")
-    tld.domains[domain] = Domain(name=domain, registrar=registrar_id,
+    tld.domains[domain] = Domain(name=domain, registrar=registrar_id, registrant=registrant,
                                  nameservers=[_name(ns, "nameserver", 2) for ns in nameservers])
 
 

@@ -138,13 +138,19 @@ class Account(_Model):
 
 
 class Credential(_Model):
-    """An API token (or e-mail + global key) and the accounts it may act on."""
+    """An API token (or e-mail + global key) and the accounts it may act on.
+
+    ``scope`` "account" acts on the accounts through the Cloudflare API and, as their
+    registrant, on the registrations they hold; "registrant" only on those registrations
+    (a login at the registrar: the /sim registrar and ticket routes).
+    """
 
     token: str | None = None
     email: str | None = None
     key: str | None = None
     accounts: list[str] = []
     admin: bool = False
+    scope: Literal["account", "registrant"] = "account"
 
 
 class Registrar(_Model):
@@ -161,6 +167,7 @@ class Domain(_Model):
     name: str
     registrar: str
     nameservers: list[str] = []
+    registrant: str | None = None  # the account holding the domain; None: only the admin acts on it
 
 
 class HostObject(_Model):

@@ -67,6 +67,22 @@ def superordinate(world: World, host: str) -> Domain:
     return registration
 
 
+def registrant_of(world: World, *, domain: str | None = None, host: str | None = None,
+                  ticket: str | None = None) -> str | None:
+    """The account holding the registration a request acts on: the domain itself, the domain
+    a glue host lies under, or a ticket's domain (None: nobody but the admin).
+
+    Raises:
+        NotFound: the domain, host's domain or ticket does not exist.
+        InvalidName: the name is malformed.
+    """
+    if ticket is not None:
+        return find_domain(world, find_ticket(world, ticket).domain).registrant
+    if host is not None:
+        return superordinate(world, _host(host, "host")).registrant
+    return find_domain(world, domain or "").registrant
+
+
 def _check_nameservers(nameservers: list[str]) -> list[str]:
     checked = [_host(ns, "nameserver") for ns in nameservers]
     if len(set(checked)) != len(checked):

@@ -168,6 +168,9 @@ def _build_account(b: _Builder, field: str, spec: AccountSpec) -> None:
                                                       prefix6=pool.prefix6))
     for i, token in enumerate(spec.tokens):
         b.at(f"{field}.tokens[{i}]", partial(cloudflare_ops.add_credential, world, account.id, token=token))
+    for i, token in enumerate(spec.registrant_tokens):
+        b.at(f"{field}.registrant_tokens[{i}]", partial(cloudflare_ops.add_credential, world, account.id,
+                                                        token=token, scope="registrant"))
     for i, key in enumerate(spec.api_keys):
         b.at(f"{field}.api_keys[{i}]", partial(cloudflare_ops.add_credential, world, account.id,
                                                email=key.email, key=key.key))
@@ -227,12 +230,24 @@ def _build_domain(b: _Builder, field: str, spec: DomainSpec) -> None:
     if spec.nameservers_from_cloudflare:
         zone_id = b.at(f"{field}.nameservers_from_cloudflare", lambda: _zone_id(world, spec.name))
         nameservers = cloudflare_ops.zone_nameserver_names(world, world.zones[zone_id])
-    b.at(field, lambda: infrastructure.register_domain(world, spec.registrar, spec.name, nameservers))
+    registrant = b.at(f"{field}.registrant", lambda: _registrant(b, spec))
+    b.at(field, lambda: infrastructure.register_domain(world, spec.registrar, spec.name, nameservers,
+                                                       registrant))
     for i, glue in enumerate(spec.glue):
         def publish(g: GlueSpec = glue) -> None:
             v4, v6 = _glue_addresses(b, g)
             registrar_ops.set_glue(world, spec.registrar, g.host, v4, v6, by_support=True)
         b.at(f"{field}.glue[{i}]", publish)
+
+
+def _registrant(b: _Builder, spec: DomainSpec) -> str | None:
+    """The account holding the domain: as declared, else the account of its Cloudflare zone."""
+    if spec.registrant is not None:
+        if spec.registrant not in b.accounts:
+            raise ValueError(f"no account called {spec.registrant!r} in this scenario")
+        return b.accounts[spec.registrant]
+    zone = cloudflare_ops.zone_by_name(b.world, spec.name.lower().rstrip("."))
+    return zone.account_id if zone is not None else None
 
 
 def _glue_addresses(b: _Builder, glue: GlueSpec) -> tuple[list[str], list[str]]:

@@ -57,6 +57,7 @@ class AccountSpec(_Spec):
     acns_entitled: bool = True
     default_nameservers: Literal["cloudflare.standard", "custom.account"] = "cloudflare.standard"
     tokens: list[str] = []
+    registrant_tokens: list[str] = []  # act only as registrant of the account's domains (/sim)
     api_keys: list[KeySpec] = []
     byoip: PoolSpec | None = None
     custom_nameservers: list[NsSpec] = []
@@ -93,6 +94,7 @@ class DomainSpec(_Spec):
     registrar: str
     nameservers: list[str] = []
     nameservers_from_cloudflare: bool = False  # the NS Cloudflare shows for the zone of this name
+    registrant: str | None = None  # account name or id; omitted: the account of the zone so named
     glue: list[GlueSpec] = []
 
 
