@@ -120,7 +120,7 @@ def test_live_server_survives_junk(served: RunningWorld, packets: list[bytes]) -
 
 
 def test_half_open_tcp_then_every_address_answers(served: RunningWorld) -> None:
-    served.server.idle_timeout = 0.5
+    served.server.tcp_pool.idle_timeout = 0.5
     stalled = []
     for i, server in enumerate(served.view.listing[:20]):
         sock = socket.create_connection((server.ipv4, served.port), timeout=2)

@@ -85,7 +85,7 @@ def test_tcp_pipelined_queries_on_one_connection(served: RunningWorld) -> None:
 
 
 def test_tcp_idle_timeout_closes(served: RunningWorld) -> None:
-    served.server.idle_timeout = 0.3
+    served.server.tcp_pool.idle_timeout = 0.3
     with socket.create_connection((served.address("edge"), served.port), timeout=2) as sock:
         sock.sendall(b"\x00")  # half a length prefix, then silence
         started = time.monotonic()
@@ -93,15 +93,57 @@ def test_tcp_idle_timeout_closes(served: RunningWorld) -> None:
         assert time.monotonic() - started < 1.5
 
 
-def test_tcp_connection_cap(served: RunningWorld) -> None:
-    served.server.max_connections = 2
-    held = [socket.create_connection((served.address("edge"), served.port), timeout=2) for _ in range(2)]
+def test_tcp_client_at_its_limit_is_refused_and_others_still_served(served: RunningWorld) -> None:
+    served.server.tcp_pool.max_per_client = 2
+    edge = (served.address("edge"), served.port)
+    held = [socket.create_connection(edge, timeout=2) for _ in range(2)]
     try:
         time.sleep(0.1)
-        with socket.create_connection((served.address("edge"), served.port), timeout=2) as extra:
-            assert extra.recv(10) == b""  # closed at once
+        with socket.create_connection(edge, timeout=2) as extra:
+            assert extra.recv(10) == b""  # this client already holds its share: closed at once
+        with socket.create_connection(edge, timeout=2, source_address=("127.0.0.9", 0)) as other:
+            other.sendall(_frame("www.example.com", 8))  # another client is served
+            assert _read_message(other).id == 8
         held[0].sendall(_frame("www.example.com", 7))
         assert _read_message(held[0]).id == 7
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_tcp_address_at_its_limit_closes_the_idlest(served: RunningWorld) -> None:
+    """RFC 7766 §6.2.3: under pressure the idle connection goes, the newcomer is served."""
+    served.server.tcp_pool.max_per_address = 2
+    edge = (served.address("edge"), served.port)
+    idle = socket.create_connection(edge, timeout=2, source_address=("127.0.0.10", 0))
+    time.sleep(0.05)
+    busy = socket.create_connection(edge, timeout=2, source_address=("127.0.0.11", 0))
+    try:
+        busy.sendall(_frame("www.example.com", 1))
+        assert _read_message(busy).id == 1
+        with socket.create_connection(edge, timeout=2, source_address=("127.0.0.12", 0)) as new:
+            new.sendall(_frame("www.example.com", 2))
+            assert _read_message(new).id == 2
+        assert idle.recv(10) == b""  # the one idle longest made room
+        busy.sendall(_frame("www.example.com", 3))
+        assert _read_message(busy).id == 3
+    finally:
+        idle.close()
+        busy.close()
+
+
+def test_tcp_idle_timeout_shrinks_under_pressure(served: RunningWorld) -> None:
+    pool = served.server.tcp_pool
+    address = served.address("edge")
+    assert pool.timeout_for(address) == pool.idle_timeout
+    pool.max_per_address = 4
+    held = [socket.create_connection((address, served.port), timeout=2,
+                                     source_address=(f"127.0.0.{20 + i}", 0)) for i in range(4)]
+    try:
+        deadline = time.monotonic() + 2
+        while len(pool) < 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert pool.timeout_for(address) < pool.idle_timeout / 2
     finally:
         for sock in held:
             sock.close()
@@ -155,3 +197,40 @@ def test_api_change_shows_over_dns() -> None:
 def test_dns_world_fixture(dns_world: RunningWorld) -> None:
     assert dns_world.query("www.example.com", "A").answer
     assert dns_world.address("root") == dns_world.root != dns_world.address("com")
+
+
+def _raw_query(name_octets: bytes, ident: int) -> bytes:
+    return struct.pack("!HHHHHH", ident, 0, 1, 0, 0, 0) + name_octets + struct.pack("!HH", 1, 1)
+
+
+def _wire_name(total: int) -> bytes:
+    """A name of exactly ``total`` octets on the wire (labels, lengths and the final zero)."""
+    labels, left = [], total - 1 - len(b"\x07example\x03com")
+    while left > 0:
+        size = min(63, left - 1)
+        labels.append(bytes((size,)) + b"a" * size)
+        left -= size + 1
+    return b"".join(labels) + b"\x07example\x03com\x00"
+
+
+@pytest.mark.parametrize(("total", "rcode"), [(255, dns.rcode.NOERROR), (256, dns.rcode.FORMERR)])
+def test_question_name_limit_is_255_octets(served: RunningWorld, total: int, rcode: int) -> None:
+    """RFC 1035 §3.1: 255 octets with the final zero is the longest name; one more is FORMERR."""
+    name = _wire_name(total)
+    assert len(name) == total
+    for tcp in (False, True):
+        if tcp:
+            with socket.create_connection((served.address("com"), served.port), timeout=2) as sock:
+                query = _raw_query(name, 77)
+                sock.sendall(struct.pack("!H", len(query)) + query)
+                length = struct.unpack("!H", read_exactly(sock, 2))[0]
+                reply = read_exactly(sock, length)
+        else:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                sock.settimeout(2)
+                sock.sendto(_raw_query(name, 77), (served.address("com"), served.port))
+                reply = sock.recv(4096)
+        assert reply[:2] == b"\x00\x4d" and reply[3] & 0x0F == rcode
+        if rcode == dns.rcode.NOERROR:
+            message = dns.message.from_wire(reply)  # a client can parse what we echo
+            assert message.authority  # a referral to example.com

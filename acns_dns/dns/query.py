@@ -116,9 +116,9 @@ class _Reader:
             if length & 0xC0:
                 raise _Malformed("compression or label type in the question name")
             labels.append(_label_text(self.take(length)))
-            if self.pos - start > 255:
+            if self.pos - start > 254:  # with the final zero octet still to come
                 raise _Malformed("question name longer than 255 octets")
-        return self.data[start:self.pos], ".".join(labels)
+        return self.data[start:self.pos], ".".join(labels)  # RFC 1035 §3.1: 255 with the zero
 
 
 def _label_text(label: bytes) -> str:

@@ -1,13 +1,14 @@
 """The DNS listeners: one UDP and one TCP socket per simulated address, all on one port.
 
-Owns sockets and framing only; every answer comes from ``wire.Responder`` over the current
-view. Each address is bound explicitly, so a reply leaves from the address that was asked
-(RFC 2181 §4.1); an address nobody holds (a released ACNS address) has no socket at all. The
-registry's listener compiles a new view and swaps it in with one assignment, so the very next
-query sees the change; socket changes run on the loop thread (``call_soon_threadsafe``).
-TCP follows RFC 7766: 2-octet length prefix, many queries per connection, idle timeout, a
-cap on connections. Imports: view, wire, journal, registry, models.
-"""
+Owns sockets only; every answer comes from ``wire.Responder`` over the current view. Each
+address is bound explicitly, so a reply leaves from the address that was asked (RFC 2181
+§4.1); an address nobody holds (a released ACNS address) has no socket at all. A socket is
+watched by the loop (``add_reader``) the moment it is bound, on the loop thread, so every
+address ``start`` reports answers. A UDP wake-up answers every datagram waiting (bounded),
+one callback per burst instead of one per packet. TCP connections, their limits and idle
+timeouts are ``tcp.TcpPool``'s (RFC 7766). The registry's listener compiles a new view and
+swaps it in with one assignment, so the very next query sees the change; socket changes run
+on the loop thread (``call_soon_threadsafe``). Imports: view, wire, tcp, journal, registry."""
 
 from __future__ import annotations
 
@@ -16,12 +17,11 @@ import concurrent.futures
 import errno
 import logging
 import socket
-import struct
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from acns_dns.dns import wire
+from acns_dns.dns import tcp, wire
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.view import View, compile_view
 from acns_dns.world.changes import Change
@@ -31,9 +31,9 @@ from acns_dns.world.registry import Registry
 log = logging.getLogger(__name__)
 
 RCVBUF = 4 * 1024 * 1024  # bursts of queries are lost with the kernel default (spec benchmarking)
-IDLE_TIMEOUT = 10.0  # seconds a TCP connection may sit idle (RFC 7766 §6.2.3: seconds, not minutes)
-MAX_CONNECTIONS = 256
-LISTEN_BACKLOG = 128
+LISTEN_BACKLOG = 1024  # a burst of connections waits in the kernel, not refused
+UDP_BATCH = 64  # datagrams answered per wake-up of a socket: one callback serves a burst
+UDP_READ = 65535  # the largest datagram (a shorter buffer would cut a query silently)
 
 
 class BindError(OSError):
@@ -75,31 +75,11 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
 
 @dataclass
 class _Listener:
-    """The two sockets of one address and what asyncio built on them."""
+    """The two sockets of one address, watched by the loop from the moment they are bound."""
 
-    udp_sock: socket.socket
-    tcp_sock: socket.socket
-    udp: asyncio.DatagramTransport | None = None
-    tcp: asyncio.AbstractServer | None = None
-    connections: set[asyncio.StreamWriter] = field(default_factory=set)
+    udp: socket.socket
+    tcp: socket.socket
     closed: bool = False
-
-
-class _UdpProtocol(asyncio.DatagramProtocol):
-    def __init__(self, server: DnsServer, address: str) -> None:
-        self.server, self.address = server, address
-        self.transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-
-    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
-        reply = self.server.answer(data, self.address, "udp", addr)
-        if reply is not None and self.transport is not None:
-            self.transport.sendto(reply, addr)
-
-    def error_received(self, exc: Exception) -> None:
-        log.debug("udp %s: %s", self.address, exc)  # ICMP errors from earlier replies
 
 
 class DnsServer:
@@ -113,18 +93,19 @@ class DnsServer:
     """
 
     def __init__(self, registry: Registry, port: int = 5300, edge_aliases: Iterable[str] = ("127.0.0.1",),
-                 journal: QueryJournal | None = None, idle_timeout: float = IDLE_TIMEOUT,
-                 max_connections: int = MAX_CONNECTIONS) -> None:
+                 journal: QueryJournal | None = None, idle_timeout: float = tcp.IDLE_TIMEOUT,
+                 max_connections: int = tcp.MAX_CONNECTIONS, max_per_address: int = tcp.MAX_PER_ADDRESS,
+                 max_per_client: int = tcp.MAX_PER_CLIENT) -> None:
         self.registry, self.port = registry, port
         self.edge_aliases = tuple(edge_aliases)
         self.journal = journal if journal is not None else QueryJournal()
-        self.idle_timeout, self.max_connections = idle_timeout, max_connections
+        self._limits = (idle_timeout, max_connections, max_per_address, max_per_client)
         self.unbound: dict[str, str] = {}
         self._listeners: dict[str, _Listener] = {}
         self._responder = wire.Responder(self._compile(registry.world))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
-        self._connections = 0
+        self._tcp: tcp.TcpPool | None = None
 
     # --- state ------------------------------------------------------------------------------
 
@@ -132,6 +113,13 @@ class DnsServer:
     def view(self) -> View:
         """The view answers are read from now."""
         return self._responder.view
+
+    @property
+    def tcp_pool(self) -> tcp.TcpPool:
+        """The TCP connections and their limits (``idle_timeout``, ``max_per_client``, ...)."""
+        if self._tcp is None:
+            raise RuntimeError("the server has not been started")
+        return self._tcp
 
     @property
     def bound(self) -> list[tuple[str, str]]:
@@ -152,13 +140,14 @@ class DnsServer:
         """
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
+        idle, total, per_address, per_client = self._limits
+        self._tcp = tcp.TcpPool(self._loop, self.answer_tcp, idle, total, per_address, per_client)
         self._responder = wire.Responder(self._compile(self.registry.world))
-        try:
+        try:  # sockets are watched as they are bound: every address listed here answers now
             self._reconcile(self.view, strict=True)
         except BindError:
             await self.stop()
             raise
-        await asyncio.sleep(0)  # let the attach tasks run
         self.registry.subscribe(self._on_world)
 
     async def stop(self) -> None:
@@ -166,6 +155,8 @@ class DnsServer:
         self.registry.unsubscribe(self._on_world)
         for address in list(self._listeners):
             self._close(address)
+        if self._tcp is not None:
+            self._tcp.close_all()
         await asyncio.sleep(0)
 
     # --- following the world ----------------------------------------------------------------
@@ -216,50 +207,56 @@ class DnsServer:
             del self.unbound[address]
 
     def _open(self, address: str) -> None:
+        """Bind both sockets of ``address`` and watch them, in one step on the loop thread:
+        no socket is ever handed over later, so none can be closed while being attached."""
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         udp = _bound(family, socket.SOCK_DGRAM, address, self.port)
         try:
-            tcp = _bound(family, socket.SOCK_STREAM, address, self.port)
+            stream = _bound(family, socket.SOCK_STREAM, address, self.port)
         except BindError:
             udp.close()
             raise
-        listener = _Listener(udp, tcp)
-        self._listeners[address] = listener
-        assert self._loop is not None
-        self._loop.create_task(self._attach(address, listener))
-
-    async def _attach(self, address: str, listener: _Listener) -> None:
-        """Hand bound sockets to asyncio; queries that came meanwhile wait in the kernel."""
-        assert self._loop is not None
-        if listener.closed:
-            return
+        loop, pool = self._loop, self._tcp
+        assert loop is not None and pool is not None
         try:
-            udp, _ = await self._loop.create_datagram_endpoint(lambda: _UdpProtocol(self, address),
-                                                               sock=listener.udp_sock)
-            listener.udp = udp
-            listener.tcp = await asyncio.start_server(
-                lambda r, w: self._serve_tcp(address, listener, r, w), sock=listener.tcp_sock)
-        except OSError as exc:
-            log.error("cannot serve %s: %s", address, exc)
-            self.unbound[address] = f"cannot serve {address}: {exc}"
-            return
-        if listener.closed:  # released while attaching
+            loop.add_reader(udp.fileno(), self._udp_ready, udp, address)
+            loop.add_reader(stream.fileno(), pool.accept_ready, stream, address)
+        except (OSError, ValueError) as exc:
+            _unwatch(loop, udp, stream)
             udp.close()
-            listener.tcp.close()
+            stream.close()
+            cause = exc if isinstance(exc, OSError) else OSError(errno.EBADF, str(exc))
+            raise BindError(address, self.port, "udp", cause) from exc
+        self._listeners[address] = _Listener(udp, stream)
 
     def _close(self, address: str) -> None:
         listener = self._listeners.pop(address)
         listener.closed = True
-        if listener.udp is not None:
-            listener.udp.close()
-        else:
-            listener.udp_sock.close()
-        if listener.tcp is not None:
-            listener.tcp.close()
-        else:
-            listener.tcp_sock.close()
-        for writer in list(listener.connections):
-            writer.close()
+        if self._loop is not None and not self._loop.is_closed():
+            _unwatch(self._loop, listener.udp, listener.tcp)
+        listener.udp.close()
+        listener.tcp.close()
+        if self._tcp is not None:
+            self._tcp.close_address(address)
+
+    def _udp_ready(self, sock: socket.socket, address: str) -> None:
+        """Reader callback: answer every datagram waiting on ``sock`` (bounded per wake-up)."""
+        answer = self.answer
+        recvfrom, sendto = sock.recvfrom, sock.sendto
+        for _ in range(UDP_BATCH):
+            try:
+                data, client = recvfrom(UDP_READ)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # ICMP errors from earlier replies
+                log.debug("udp %s: %s", address, exc)
+                return
+            reply = answer(data, address, "udp", client)
+            if reply is not None:
+                try:
+                    sendto(reply, client)
+                except OSError as exc:  # a full send buffer drops the reply, as the network would
+                    log.debug("udp %s: reply to %s not sent: %s", address, client, exc)
 
     # --- answering --------------------------------------------------------------------------
 
@@ -280,30 +277,20 @@ class DnsServer:
                                   wire.rcode_name(reply.rcode), reply.data)
         return reply.data
 
-    async def _serve_tcp(self, address: str, listener: _Listener, reader: asyncio.StreamReader,
-                         writer: asyncio.StreamWriter) -> None:
-        """Queries on one connection, answered in order (RFC 7766 §6.2.1, §7, §8)."""
-        if self._connections >= self.max_connections or listener.closed:
-            writer.close()
-            return
-        self._connections += 1
-        listener.connections.add(writer)
-        peer = writer.get_extra_info("peername") or ("?", 0)
-        try:
-            while True:
-                prefix = await asyncio.wait_for(reader.readexactly(2), self.idle_timeout)
-                length = struct.unpack("!H", prefix)[0]
-                data = await asyncio.wait_for(reader.readexactly(length), self.idle_timeout)
-                reply = self.answer(data, address, "tcp", peer)
-                if reply is not None:  # prefix and message in one write (RFC 7766 §8)
-                    writer.write(struct.pack("!H", len(reply)) + reply)
-                    await asyncio.wait_for(writer.drain(), self.idle_timeout)
-        except (asyncio.IncompleteReadError, TimeoutError, ConnectionError, OSError):
-            pass
-        finally:
-            self._connections -= 1
-            listener.connections.discard(writer)
-            writer.close()
+    def answer_tcp(self, data: bytes, address: str, client: tuple[str, int]) -> list[bytes]:
+        """The replies to one message received over TCP, in order.
+
+        One message gets one reply; this is where a zone transfer (AXFR/IXFR: several
+        messages, RFC 5936 §2.2) or NOTIFY would be dispatched by opcode and qtype.
+        """
+        reply = self.answer(data, address, "tcp", client)
+        return [] if reply is None else [reply]
+
+
+def _unwatch(loop: asyncio.AbstractEventLoop, *socks: socket.socket) -> None:
+    for sock in socks:
+        if sock.fileno() >= 0:
+            loop.remove_reader(sock.fileno())
 
 
 def _bound(family: socket.AddressFamily, kind: socket.SocketKind, address: str, port: int) -> socket.socket:
