@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import cloudflare
 import httpx
 import pytest
 import uvicorn
@@ -21,6 +22,7 @@ from cloudflare import Cloudflare
 
 from acns_dns.api import create_app
 from acns_dns.dns.journal import QueryJournal
+from acns_dns.lab.testing import RunningWorld
 from acns_dns.world import scenario
 from acns_dns.world.registry import Registry
 
@@ -115,3 +117,45 @@ def unchanged(registry: Registry) -> Iterator[None]:
     before = registry.world.model_dump()
     yield
     assert registry.world.model_dump() == before, "a refused request changed the world"
+
+
+@dataclass
+class Served:
+    """A world served over DNS and the API (``running_world(..., api=True)``), with helpers."""
+
+    world: RunningWorld
+    _sdks: dict[str, Cloudflare] = field(default_factory=dict)
+
+    def sdk(self, token: str) -> Cloudflare:
+        """The official SDK with ``token``, pointed at the world's API."""
+        assert self.world.api_url is not None
+        if token not in self._sdks:
+            self._sdks[token] = Cloudflare(api_token=token, base_url=f"{self.world.api_url}/client/v4",
+                                           max_retries=0)
+        return self._sdks[token]
+
+    def close(self) -> None:
+        """Close the SDK clients."""
+        for sdk in self._sdks.values():
+            sdk.close()
+
+    def zone_id(self, name: str) -> str:
+        """The id of the zone called ``name``."""
+        return next(z.id for z in self.world.registry.world.zones.values() if z.name == name)
+
+    def ns_names(self, zone: str, at: str = "edge") -> set[str]:
+        """The NS names ``at`` answers for ``zone``."""
+        answer = self.world.query(zone, "NS", at=at)
+        return {rr.target.to_text().rstrip(".") for rrset in answer.answer for rr in rrset}
+
+    def address(self, name: str, at: str = "edge") -> list[str]:
+        """The A addresses ``at`` answers for ``name``."""
+        answer = self.world.query(name, "A", at=at)
+        return [rr.to_text() for rrset in answer.answer for rr in rrset]
+
+
+def error_code(error: cloudflare.APIStatusError) -> int:
+    """The Cloudflare code of the first error in a refused SDK call."""
+    body = error.body
+    assert isinstance(body, dict)
+    return int(body["errors"][0]["code"])

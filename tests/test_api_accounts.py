@@ -85,9 +85,9 @@ def test_a_new_zone_picks_up_the_default_set(api: Api) -> None:
         (
             ACCOUNT,
             "demo-token",
-            {"zone_defaults": {"nameservers": {"type": "custom.tenant"}}},
+            {"zone_defaults": {"nameservers": {"type": "custom.tenant"}}},  # Example Corp has no tenant
             cloudflare.BadRequestError,
-            1008,
+            1000,
         ),
         (
             ACCOUNT,

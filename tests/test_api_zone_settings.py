@@ -70,7 +70,8 @@ def test_legacy_string_ns_set_is_accepted(api: Api) -> None:
     [
         ({"nameservers": {"type": "custom.account", "ns_set": 3}}, 1001),  # set 3 has no names
         ({"nameservers": {"type": "custom.account", "ns_set": 9}}, 1005),
-        ({"nameservers": {"type": "custom.tenant", "ns_set": 1}}, 1008),
+        ({"nameservers": {"type": "custom.tenant", "ns_set": 1}}, 1001),  # no tenant owns Example Corp
+        ({"nameservers": {"type": "custom.zone"}}, 1001),  # example.com has no zone custom nameservers
         ({"nameservers": {"type": "cloudflare.advanced"}}, 1008),
         ({"nameservers": {"type": "custom", "nameserver_set_id": "a" * 32}}, 1008),
         ({"nameservers": {"type": "bogus"}}, 1000),
@@ -110,13 +111,14 @@ def test_enabling_an_empty_set_is_1001(api: Api) -> None:
     assert "Custom Nameserver set doesn't exist" in str(caught.value.body)
 
 
-def test_tenant_type_on_custom_ns_put_is_unsupported(api: Api) -> None:
+def test_tenant_type_on_custom_ns_put_needs_a_tenant(api: Api) -> None:
     zone = api.zone_id("example.com")
     with unchanged(api.registry), pytest.raises(cloudflare.BadRequestError) as caught:
         api.sdk().zones.custom_nameservers.update(
             zone_id=zone, enabled=True, extra_body={"ns_type": "tenant"}
         )
-    assert _code(caught.value) == 1008
+    assert _code(caught.value) == 1001  # Example Corp belongs to no tenant: no such set
+    assert "belongs to no tenant" in str(caught.value.body)
 
 
 def test_parent_and_child_may_not_share_a_set(api: Api) -> None:

@@ -45,7 +45,7 @@ def test_create_refusals_change_nothing(api: Api) -> None:
         with pytest.raises(cloudflare.BadRequestError):
             sdk.zones.create(account={"id": ACCOUNT}, name="bad..name")
         with pytest.raises(cloudflare.BadRequestError):
-            sdk.zones.create(account={"id": ACCOUNT}, name="example.info", type="partial")
+            sdk.zones.create(account={"id": ACCOUNT}, name="example.info", type="secondary")
         with pytest.raises(cloudflare.PermissionDeniedError):
             sdk.zones.create(account={"id": OTHER_ACCOUNT}, name="example.info")
         with pytest.raises(cloudflare.BadRequestError):

@@ -50,7 +50,8 @@ NS_SETS = st.sampled_from(GOOD_SETS * 2 + [0, 6, 2.5, True, "1", math.nan])
 ZONE_NAMES = st.sampled_from(["example.com", "example.com", "sub.example.com", "sub.example.com",
                               "deep.sub.example.com", "other.example.com", "vanity.net", "plain.org",
                               "b.test"])
-NS_TYPES = st.sampled_from(["custom.account", "cloudflare.standard", "custom.tenant", "bogus"])
+NS_TYPES = st.sampled_from(["custom.account", "cloudflare.standard", "custom.tenant", "cloudflare.advanced",
+                            "bogus"])
 REGISTRARS = st.sampled_from([CLOUDFLARE, EXTERNAL, OTHER_EXTERNAL, "nobody"])
 DOMAINS = st.sampled_from(["example.com", "example.com", "vanity.net", "plain.org", "nowhere.net"])
 NS_LISTS = st.sampled_from([["ns1.vanity.net", "ns2.vanity.net"], ["ns1.example.com", "ns2.example.com"],
@@ -272,7 +273,9 @@ class WorldMachine(RuleBasedStateMachine):
     def set_default(self, account: str, ns_type: str) -> None:
         expected = self.account_errors(account, acns=ns_type == "custom.account")
         if expected == {NotEntitled} or not expected:
-            by_type: dict[str, Errors] = {"custom.tenant": {Unsupported}, "bogus": {InvalidInput}}
+            # these accounts belong to no tenant: custom.tenant has nothing to default to
+            by_type: dict[str, Errors] = {"custom.tenant": {InvalidInput},
+                                          "cloudflare.advanced": {Unsupported}, "bogus": {InvalidInput}}
             expected |= by_type.get(ns_type, set())
         self.attempt(expected, self.registry.set_default_nameservers, account, ns_type)
 

@@ -20,6 +20,7 @@ from acns_dns.api import (
     handlers,
     sim_registry,
     sim_world,
+    tenant_custom_ns,
     zone_settings,
     zones,
 )
@@ -54,7 +55,7 @@ def create_app(
     app.state.journal = journal
     app.state.admin_token = admin_token
     app.state.baseline = registry.world.model_copy(deep=True)
-    for module in (custom_ns, zone_settings, accounts, zones, dns_records):
+    for module in (custom_ns, tenant_custom_ns, zone_settings, accounts, zones, dns_records):
         app.include_router(module.router, prefix=CLOUDFLARE_PREFIX)
     app.include_router(sim_registry.router)
     app.include_router(sim_world.router)

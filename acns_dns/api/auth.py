@@ -29,7 +29,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from acns_dns.world.errors import Forbidden, NotFound, Unauthenticated
-from acns_dns.world.models import Account, Credential, World, Zone
+from acns_dns.world.models import Account, Credential, Tenant, World, Zone
 from acns_dns.world.registry import Registry
 
 FORBIDDEN = "Unauthorized to access requested resource"
@@ -47,10 +47,15 @@ class Caller:
     admin: bool
     accounts: frozenset[str]
     registrant: frozenset[str] = frozenset()
+    tenants: frozenset[str] = frozenset()
 
     def may(self, account_id: str) -> bool:
         """True when the caller may act on ``account_id`` through the Cloudflare API."""
         return self.admin or account_id in self.accounts
+
+    def owns_tenant(self, tenant_id: str) -> bool:
+        """True when the caller may act on the tenant (its owner, or the admin)."""
+        return self.admin or tenant_id in self.tenants
 
     def holds(self, registrant: str | None) -> bool:
         """True when the caller may change a registration held by ``registrant``."""
@@ -92,9 +97,12 @@ def identify(
         return Caller(admin=True, accounts=frozenset())
     for credential in world.credentials:
         if _matches(credential, token, email, key):
-            held = frozenset(credential.accounts)
+            tenants = frozenset(credential.tenants)
+            # a tenant owner acts on every account the tenant owns (spec-acns §1.3)
+            held = frozenset(credential.accounts) | {
+                a.id for a in world.accounts.values() if a.tenant_id is not None and a.tenant_id in tenants}
             api = held if credential.scope == "account" else frozenset()
-            return Caller(admin=credential.admin, accounts=api, registrant=held)
+            return Caller(admin=credential.admin, accounts=api, registrant=held, tenants=tenants)
     return None
 
 
@@ -158,6 +166,16 @@ async def zone_in_scope(zone_id: str, who: CallerDep, registry: RegistryDep) -> 
     return found
 
 
+async def tenant_in_scope(tenant_tag: str, who: CallerDep, registry: RegistryDep) -> Tenant:
+    """The path's tenant: 403 unless the caller owns it (existing or not); 404 for the admin."""
+    if not who.owns_tenant(tenant_tag):
+        raise Forbidden(FORBIDDEN)
+    found = registry.world.tenants.get(tenant_tag)
+    if found is None:
+        raise NotFound(f"tenant {tenant_tag!r} not found")
+    return found
+
+
 def require_registrant(who: Caller, registrant: str | None, what: str) -> None:
     """403 unless the caller holds the registration (or is the admin): registrar and ticket
     routes act on behalf of the registrant, never of a stranger."""
@@ -168,3 +186,4 @@ def require_registrant(who: Caller, registrant: str | None, what: str) -> None:
 
 AccountDep = Annotated[Account, Depends(account_in_scope)]
 ZoneDep = Annotated[Zone, Depends(zone_in_scope)]
+TenantDep = Annotated[Tenant, Depends(tenant_in_scope)]

@@ -139,6 +139,14 @@ class ZoneCreateIn(Loose):
     type: str = "full"
 
 
+class ZoneEditIn(Loose):
+    """PATCH /zones/{zone_id}: one property at a time (SDK ``zones.edit``)."""
+
+    paused: bool | None = None
+    type: str | None = Field(None, max_length=20)
+    vanity_name_servers: list[Annotated[str, Field(max_length=253)]] | None = Field(None, max_length=16)
+
+
 class RecordCreateIn(Loose):
     """POST /zones/{zone_id}/dns_records."""
 

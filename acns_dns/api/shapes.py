@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from acns_dns.world import cloudflare_ops, registrar_ops, settings_ops
+from acns_dns.world import cloudflare_ops, custom_ns_ops, registrar_ops, settings_ops
 from acns_dns.world.errors import Unsupported
 from acns_dns.world.models import Account, CustomNameserver, DnsRecord, World, Zone, ZoneDefaults
 
@@ -32,8 +32,8 @@ def glue_status(world: World, ns: CustomNameserver) -> str:
 
 
 def custom_ns(world: World, ns: CustomNameserver) -> dict[str, Any]:
-    """One ACNS name as ``CustomNS`` (spec-acns §3.2)."""
-    provider = cloudflare_ops.provider_zone(world, ns.account_id, ns.ns_name)
+    """One ACNS or TCNS name as ``CustomNS`` (spec-acns §3.2)."""
+    provider = custom_ns_ops.provider_zone(world, ns)
     return {
         "dns_records": [{"type": "A", "value": ns.ipv4}, {"type": "AAAA", "value": ns.ipv6}],
         "ns_name": ns.ns_name,
@@ -58,15 +58,16 @@ def availability(world: World, account_id: str) -> list[str]:
 
 
 def zone_custom_ns(zone: Zone) -> dict[str, Any]:
-    """The deprecated zone metadata: enabled and ns_set (spec-acns §6.8, §6.10)."""
+    """The deprecated zone metadata: enabled, ns_set and ns type (spec-acns §6.8, §6.10)."""
     setting = zone.nameservers
-    return {"enabled": setting.type == "custom.account", "ns_set": setting.ns_set or 1, "type": "account"}
+    return {"enabled": setting.type in ("custom.account", "custom.tenant"), "ns_set": setting.ns_set or 1,
+            "type": "tenant" if setting.type == "custom.tenant" else "account"}
 
 
 def nameservers(zone: Zone) -> dict[str, Any]:
     """The zone's ``nameservers`` setting; ``ns_set`` only for ``custom.*`` (spec-acns §6.9)."""
     setting = zone.nameservers
-    if setting.type == "custom.account":
+    if setting.type.startswith("custom."):
         return {"type": setting.type, "ns_set": setting.ns_set or 1}
     return {"type": setting.type}
 
@@ -110,7 +111,7 @@ def account_settings(account: Account) -> dict[str, Any]:
 
 # Fixed parts of the zone object: ACNS needs a Business or Enterprise plan (spec-acns §1.3).
 ZONE_PLAN: dict[str, Any] = {
-    "id": "enterprise", "name": "Enterprise Website", "legacy_id": "enterprise", "price": 0,
+    "id": "enterprise", "name": "Enterprise Website", "legacy_id": "enterprise", "price": 0,  # per zone.plan
     "currency": "USD", "frequency": "", "is_subscribed": True, "can_subscribe": False,
     "externally_managed": False, "legacy_discount": False,
 }  # fmt: skip
@@ -122,11 +123,19 @@ ZONE_PERMISSIONS = ["#zone:read", "#zone:edit", "#dns_records:read", "#dns_recor
 
 
 def vanity_names(world: World, zone: Zone) -> list[str]:
-    """The names of the zone's ACNS set, or [] on the branded pair (spec-acns §6.11)."""
-    setting = zone.nameservers
-    if setting.type != "custom.account" or setting.ns_set is None:
+    """The custom names the zone is served by (its ACNS or TCNS set, or its own ZCNS), or []
+    on the branded pair (spec-acns §6.11)."""
+    if not zone.nameservers.type.startswith("custom."):
         return []
-    return [ns.ns_name for ns in cloudflare_ops.nameservers(world, zone.account_id, setting.ns_set)]
+    served = cloudflare_ops.zone_nameserver_names(world, zone)
+    return [] if served == zone.branded_ns else served
+
+
+def vanity_ips(world: World, zone: Zone) -> dict[str, dict[str, str]] | None:
+    """``vanity_name_servers_ips``: each zone custom nameserver's addresses, or None without
+    ZCNS (spec-acns §1.5, §6.11; secondary zones read the addresses here)."""
+    own = custom_ns_ops.owned(world, "zone", zone.id)
+    return {ns.ns_name: {"ipv4": ns.ipv4, "ipv6": ns.ipv6} for ns in own} or None
 
 
 def zone(world: World, zone: Zone) -> dict[str, Any]:
@@ -134,13 +143,15 @@ def zone(world: World, zone: Zone) -> dict[str, Any]:
     account = world.accounts.get(zone.account_id)
     owner = {"id": zone.account_id, "name": account.name if account is not None else ""}
     return {
-        "id": zone.id, "name": zone.name, "status": zone.status, "type": "full",
+        "id": zone.id, "name": zone.name, "status": zone.status, "type": zone.type,
         "account": owner, "owner": {**owner, "type": "organization"},
-        "plan": dict(ZONE_PLAN), "meta": dict(ZONE_META),
+        "plan": {**ZONE_PLAN, "id": zone.plan, "legacy_id": zone.plan,
+                 "name": f"{zone.plan.title()} Website"},
+        "meta": dict(ZONE_META),
         "name_servers": list(zone.branded_ns),
         "original_name_servers": None, "original_registrar": None, "original_dnshost": None,
         "vanity_name_servers": vanity_names(world, zone),
-        "vanity_name_servers_ips": None,  # only zone custom nameservers fill it (spec-acns §6.11)
+        "vanity_name_servers_ips": vanity_ips(world, zone),
         "development_mode": 0, "paused": False, "permissions": list(ZONE_PERMISSIONS),
         "created_on": zone.created_on, "modified_on": zone.created_on,
         "activated_on": zone.created_on if zone.status == "active" else None,

@@ -3,7 +3,8 @@
 Both pairs of routes read and change the one stored setting of the zone (spec-acns §6.10):
 ``PUT /zones/{id}/custom_ns {enabled: true, ns_set: N}`` is
 ``PATCH /zones/{id}/dns_settings {nameservers: {type: "custom.account", ns_set: N}}``, and
-``enabled: false`` is ``{type: "cloudflare.standard"}``. ``ns_ttl``, ``soa``,
+``enabled: false`` is ``{type: "cloudflare.standard"}``; ``ns_type: "tenant"`` means
+``custom.tenant``. ``ns_ttl``, ``soa``,
 ``multi_provider`` and ``secondary_overrides`` are stored and served; the other DNS settings
 are shown with Cloudflare's defaults and may only be "changed" to the value they have.
 Imports: the api helpers, errors, registry.
@@ -19,7 +20,7 @@ from acns_dns.api.auth import RegistryDep, ZoneDep
 from acns_dns.api.envelope import Collection, Success, documented, ok, page, reply
 from acns_dns.api.schemas import SettingsOut, ZoneCustomNSEnvelope, ZoneCustomNSIn, ZoneDnsSettingsIn
 from acns_dns.world import settings_ops
-from acns_dns.world.errors import Unsupported
+from acns_dns.world.errors import InvalidInput
 
 router = APIRouter(prefix="/zones/{zone_id}", tags=["Zone nameserver settings"])
 
@@ -43,11 +44,13 @@ async def get_custom_ns(zone: ZoneDep) -> JSONResponse:
     **documented(Collection[str]),
 )
 async def put_custom_ns(zone: ZoneDep, body: ZoneCustomNSIn, registry: RegistryDep) -> JSONResponse:
-    """Enable a set on the zone (``ns_set`` omitted: 1) or go back to the branded pair."""
-    if body.ns_type not in (None, "account"):
-        raise Unsupported(f"ns_type {body.ns_type!r} is not offered by this simulator (use 'account')")
+    """Enable a set on the zone (``ns_set`` omitted: 1; ``ns_type`` omitted: ``account``, or
+    ``tenant`` for TCNS, spec-acns §1.5) or go back to the branded pair."""
+    if body.ns_type not in (None, "account", "tenant"):
+        raise InvalidInput(f"ns_type {body.ns_type!r} must be 'account' or 'tenant'")
     if body.enabled:
-        registry.use_custom_nameservers(zone.id, body.ns_set)
+        ns_type = "custom.tenant" if body.ns_type == "tenant" else "custom.account"
+        registry.set_zone_nameservers(zone.id, ns_type, body.ns_set)
     else:
         registry.use_standard_nameservers(zone.id)
     return reply(page([]))

@@ -1,7 +1,10 @@
-"""Zones: create, list, get and delete (``/zones``).
+"""Zones: create, list, get, edit and delete (``/zones``).
 
-A new zone picks up its account's default nameservers (spec-acns §1.4: set 1 first, then the
-next set that fits). Listing shows only the zones the caller may see; filters are exact.
+A new full zone picks up its account's default nameservers (spec-acns §1.4: set 1 first, then
+the next set that fits); a partial (CNAME) zone keeps the branded pair. ``PATCH`` changes one
+property at a time, as Cloudflare's does: ``vanity_name_servers`` (zone custom nameservers,
+spec-acns §1.5), ``type`` (full or partial) or ``paused`` (only to its current value).
+Listing shows only the zones the caller may see; filters are exact.
 Imports: the api helpers, errors, registry.
 """
 
@@ -15,9 +18,9 @@ from fastapi.responses import JSONResponse
 from acns_dns.api import shapes
 from acns_dns.api.auth import CallerDep, RegistryDep, ZoneDep, require_account
 from acns_dns.api.envelope import Collection, PageNumber, Success, documented, ok, page, reply
-from acns_dns.api.schemas import IdOnly, ZoneCreateIn, ZoneOut
-from acns_dns.world import names
-from acns_dns.world.errors import Unsupported
+from acns_dns.api.schemas import IdOnly, ZoneCreateIn, ZoneEditIn, ZoneOut
+from acns_dns.world import cloudflare_ops, names, zone_ops
+from acns_dns.world.errors import InvalidInput, Unsupported
 
 router = APIRouter(prefix="/zones", tags=["Zones"])
 PerPage = Annotated[int, Query(ge=5, le=1000)]
@@ -26,11 +29,9 @@ Filter = Annotated[str | None, Query(max_length=253)]
 
 @router.post("", summary="Create zone", **documented(Success[ZoneOut]))
 async def create(body: ZoneCreateIn, who: CallerDep, registry: RegistryDep) -> JSONResponse:
-    """Add a full-setup zone to an account (custom nameservers need a full setup)."""
+    """Add a full or partial (CNAME) zone to an account (custom nameservers need a full setup)."""
     account = require_account(who, registry.world, body.account.id)
-    if body.type != "full":
-        raise Unsupported(f"zone type {body.type!r} is not offered by this simulator (use 'full')")
-    zone = registry.create_zone(account.id, body.name)
+    zone = registry.apply(cloudflare_ops.create_zone, account.id, body.name, None, body.type)
     return reply(ok(shapes.zone(registry.world, zone)))
 
 
@@ -65,6 +66,22 @@ async def list_zones(
 @router.get("/{zone_id}", summary="Zone details", **documented(Success[ZoneOut]))
 async def get_zone(zone: ZoneDep, registry: RegistryDep) -> JSONResponse:
     """One zone; ``vanity_name_servers`` lists its ACNS set's names when it uses one."""
+    return reply(ok(registry.read(shapes.zone, zone)))
+
+
+@router.patch("/{zone_id}", summary="Edit zone", **documented(Success[ZoneOut]))
+async def edit_zone(zone: ZoneDep, body: ZoneEditIn, registry: RegistryDep) -> JSONResponse:
+    """Change one property: ``vanity_name_servers`` ([] removes them), ``type`` or ``paused``."""
+    sent = sorted(field for field in body.model_fields_set if getattr(body, field) is not None)
+    if len(sent) != 1:
+        raise InvalidInput(f"send exactly one of paused, type, vanity_name_servers (got {len(sent)}: "
+                           f"{', '.join(sent) or 'none'}); only one zone property can be changed at a time")
+    if body.vanity_name_servers is not None:
+        zone = registry.apply(zone_ops.set_vanity_names, zone.id, body.vanity_name_servers)
+    elif body.type is not None:
+        zone = registry.apply(zone_ops.set_zone_type, zone.id, body.type)
+    elif body.paused:
+        raise Unsupported("paused cannot be changed in this simulator (it stays False)")
     return reply(ok(registry.read(shapes.zone, zone)))
 
 

@@ -218,7 +218,10 @@ def banner(view: View, port: int, unbound: dict[str, str], world: World, api: Ap
     lines.append(f"HTTP API: {base}   (simulator routes: {api.url}/sim/)")
     for credential in world.credentials:
         if credential.token:
-            lines.append(f"  token {credential.token!r}: accounts {', '.join(credential.accounts)}")
+            held = f"tenant {', '.join(credential.tenants)} and its accounts" if credential.tenants \
+                else f"accounts {', '.join(credential.accounts)}"
+            scope = " (registrar routes only)" if credential.scope == "registrant" else ""
+            lines.append(f"  token {credential.token!r}: {held}{scope}")
     lines.append(f"  admin token {admin_token!r}: every account and /sim")
     account = next((c for c in world.credentials if c.token and c.accounts), None)
     if account is not None:

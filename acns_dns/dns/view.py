@@ -225,7 +225,7 @@ def cloudflare_zones(world: World) -> dict[str, ZoneData]:
     """Every zone the Cloudflare edge serves: active account zones and cloudflare.com itself."""
     zones: dict[str, ZoneData] = {}
     for zone in world.zones.values():
-        if zone.status != "active":
+        if zone.status != "active" or zone.type == "partial":  # a CNAME setup: DNS is served elsewhere
             continue
         ns_names = cloudflare_ops.zone_nameserver_names(world, zone)
         records = [_zone_soa(world, zone),
@@ -259,8 +259,10 @@ def compile_view(world: World, version: int = 0, edge_aliases: Iterable[str] = (
     for ns in world.cloudflare.nameservers:
         listing.append(Server(Role.CLOUDFLARE, ns.name, ns.ipv4, ns.ipv6, edge, "Cloudflare (branded)"))
     for acns in world.custom_ns:
+        label = {"account": f"ACNS set {acns.ns_set}", "tenant": f"TCNS set {acns.ns_set}",
+                 "zone": "ZCNS"}[acns.kind]
         listing.append(Server(Role.CLOUDFLARE, acns.ns_name, acns.ipv4, acns.ipv6, edge,
-                              f"Cloudflare (ACNS set {acns.ns_set})"))
+                              f"Cloudflare ({label})"))
     for alias in edge_aliases:
         listing.append(Server(Role.CLOUDFLARE, "edge", alias, "", edge, "Cloudflare edge"))
     for host in world.hosts.values():

@@ -12,20 +12,18 @@ import hashlib
 import math
 from collections.abc import Iterator
 
-from acns_dns.world import addressing, names, zonefile
+from acns_dns.world import addressing, custom_ns_ops, names, zonefile
 from acns_dns.world.errors import (
     HierarchyConflict,
     InvalidInput,
     InvalidName,
     InvalidNsSet,
-    NameserverExists,
     NotEntitled,
     NotFound,
-    SetFull,
-    SetNotFound,
+    NotFullSetup,
+    PlanRequired,
     Unsupported,
 )
-from acns_dns.world.infrastructure import taken_addresses
 from acns_dns.world.models import (
     Account,
     Credential,
@@ -37,13 +35,12 @@ from acns_dns.world.models import (
     Zone,
 )
 
-MAX_SET_SIZE = 5
-MIN_SET_SIZE = 2
+MAX_SET_SIZE = custom_ns_ops.MAX_SET_SIZE
+MIN_SET_SIZE = custom_ns_ops.MIN_SET_SIZE
 SET_NUMBERS = range(1, 6)
-NS_TYPES = ("cloudflare.standard", "custom.account")
+NS_TYPES = ("cloudflare.standard", "custom.account", "custom.tenant", "custom.zone")
 # Types Cloudflare offers that the simulator does not (spec-acns §3.10, §6.18).
-OTHER_NS_TYPES = ("cloudflare.advanced", "cloudflare.standard.random", "custom.tenant",
-                  "custom.zone", "custom")
+OTHER_NS_TYPES = ("cloudflare.advanced", "cloudflare.standard.random", "custom")
 
 
 def stable_id(*parts: str) -> str:
@@ -123,8 +120,14 @@ def set_default_nameservers(world: World, account_id: str, ns_type: str) -> Acco
     """Choose what new zones of the account start with (seed: "make these ACNS the default")."""
     account = find_account(world, account_id)
     _check_type(ns_type, "default_nameservers")
+    if ns_type == "custom.zone":  # spec-acns §3.11: zone defaults have no custom.zone
+        raise InvalidInput("default_nameservers type 'custom.zone' is not valid: a zone's own "
+                           "names exist only once the zone does (use custom.account or custom.tenant)")
     if ns_type == "custom.account":
         _entitled(world, account_id)
+    if ns_type == "custom.tenant" and account.tenant_id is None:
+        raise InvalidInput(f"default_nameservers type 'custom.tenant' needs a tenant: account "
+                           f"{account_id} belongs to none")
     account.default_nameservers = ns_type  # type: ignore[assignment]
     return account
 
@@ -149,17 +152,9 @@ def check_ns_set(value: object) -> int:
     return int(value)
 
 
-def _ns_name(value: str) -> str:
-    try:
-        return names.normalize(value, min_labels=2)
-    except names.NameError_ as exc:
-        raise InvalidName(f"invalid ns_name: {exc}") from exc
-
-
 def nameservers(world: World, account_id: str, ns_set: int | None = None) -> list[CustomNameserver]:
     """The account's ACNS names (of one set when ``ns_set`` is given), in creation order."""
-    return [ns for ns in world.custom_ns
-            if ns.account_id == account_id and (ns_set is None or ns.ns_set == ns_set)]
+    return custom_ns_ops.owned(world, "account", account_id, ns_set)
 
 
 def list_nameservers(world: World, account_id: str) -> list[CustomNameserver]:
@@ -172,55 +167,24 @@ def add_nameserver(world: World, account_id: str, ns_name: str, ns_set: object =
     """Create an ACNS name and assign it one IPv4 and one IPv6 address (seed step 1)."""
     account = _entitled(world, account_id)
     number = check_ns_set(1 if ns_set is None else ns_set)
-    name = _ns_name(ns_name)
-    for existing in nameservers(world, account_id):
-        if existing.ns_name == name:
-            # spec-acns §1.1.3: a name may be in one set only; §6.2: "already exist" wording.
-            raise NameserverExists(f"Nameserver {name} already exists (in set {existing.ns_set})")
-    if len(nameservers(world, account_id, number)) >= MAX_SET_SIZE:
-        raise SetFull(f"Nameserver set {number} is full (max {MAX_SET_SIZE} names)")
-    provider = provider_zone(world, account_id, name)
-    if provider is not None and any(r.name == name and r.type == "CNAME" for r in provider.records):
-        raise InvalidInput(f"{name} is an alias (CNAME) in zone {provider.name}; a name server name "
-                           "must have its own address records (RFC 2181 §10.3)")
-    pool = account.byoip or world.network
-    try:
-        v4, v6 = addressing.allocate(name, pool, addressing.pool_offsets(account.byoip),
-                                     taken_addresses(world), world.released,
-                                     owner=release_owner(account_id, name))
-    except addressing.PoolExhausted as exc:
-        raise InvalidInput(str(exc)) from exc
-    world.released.pop(v4, None)
-    created = CustomNameserver(account_id=account_id, ns_name=name, ns_set=number, ipv4=v4, ipv6=v6)
-    world.custom_ns.append(created)
-    return created
+    return custom_ns_ops.create(world, "account", account_id, ns_name, number, account_id=account_id,
+                                pool=account.byoip, offsets=addressing.pool_offsets(account.byoip))
 
 
 def release_owner(account_id: str, ns_name: str) -> str:
     """Who held a released address: only the same name of the same account gets it back."""
-    return f"{account_id}/{ns_name}"
+    return custom_ns_ops.release_owner("account", account_id, ns_name)
 
 
 def delete_nameserver(world: World, account_id: str, ns_name: str) -> CustomNameserver:
     """Delete an ACNS name; its addresses are released (spec-acns §6.5: zones keep their set)."""
     _entitled(world, account_id)
-    name = names.lenient(ns_name)
-    for index, existing in enumerate(world.custom_ns):
-        if existing.account_id == account_id and existing.ns_name == name:
-            del world.custom_ns[index]
-            world.released.pop(existing.ipv4, None)
-            world.released[existing.ipv4] = release_owner(account_id, name)  # newest last: reused last
-            return existing
-    raise NotFound(f"Nameserver {ns_name!r} not found in account {account_id}")
+    return custom_ns_ops.delete(world, "account", account_id, ns_name)
 
 
 def usable_set(world: World, account_id: str, ns_set: int) -> list[CustomNameserver]:
     """The set's names when it has at least two (spec-acns §1.1.2), else SetNotFound (1001)."""
-    members = nameservers(world, account_id, ns_set)
-    if len(members) < MIN_SET_SIZE:
-        raise SetNotFound(f"Custom Nameserver set doesn't exist: set {ns_set} has "
-                          f"{len(members)} name(s), at least {MIN_SET_SIZE} are needed")
-    return members
+    return custom_ns_ops.usable(world, "account", account_id, ns_set)
 
 
 # --- zones --------------------------------------------------------------------------------
@@ -238,9 +202,14 @@ def zone_by_name(world: World, name: str) -> Zone | None:
     return next((zone for zone in world.zones.values() if zone.name == name), None)
 
 
-def create_zone(world: World, account_id: str, name: str, zone_id: str | None = None) -> Zone:
-    """Add a zone to an account; it picks up the account's default nameservers (spec-acns §1.4)."""
+def create_zone(world: World, account_id: str, name: str, zone_id: str | None = None,
+                zone_type: str = "full") -> Zone:
+    """Add a zone to an account; a full zone picks up the account's default nameservers
+    (spec-acns §1.4), a partial (CNAME) one keeps the branded pair (§1.3)."""
     account = find_account(world, account_id)
+    if zone_type not in ("full", "partial"):
+        raise Unsupported(f"zone type {zone_type!r} is not offered by this simulator "
+                          "(use 'full' or 'partial')")
     try:
         zone_name = names.normalize(name, min_labels=2)
     except names.NameError_ as exc:
@@ -251,18 +220,24 @@ def create_zone(world: World, account_id: str, name: str, zone_id: str | None = 
     if zone_id in world.zones:
         raise InvalidInput(f"zone id {zone_id!r} is already used")
     defaults = account.zone_defaults  # copied once: later changes to the defaults leave it be
-    zone = Zone(id=zone_id, account_id=account_id, name=zone_name, branded_ns=_branded_pair(world, zone_name),
+    zone = Zone(id=zone_id, account_id=account_id, name=zone_name, type=zone_type,
+                branded_ns=_branded_pair(world, zone_name),
                 ns_ttl=defaults.ns_ttl, soa=defaults.soa.model_copy(), multi_provider=defaults.multi_provider,
                 secondary_overrides=defaults.secondary_overrides)
     world.zones[zone_id] = zone
-    if account.default_nameservers == "custom.account" and account.acns_entitled:
-        zone.nameservers = _first_fitting_set(world, zone)
+    default = account.default_nameservers
+    if zone.type == "full" and (default == "custom.tenant" or (default == "custom.account"
+                                                               and account.acns_entitled)):
+        zone.nameservers = _first_fitting_set(world, zone, default)
     return zone
 
 
 def delete_zone(world: World, zone_id: str) -> Zone:
-    """Remove a zone and its records."""
-    return world.zones.pop(find_zone(world, zone_id).id)
+    """Remove a zone and its records; its own custom nameservers (ZCNS) go with it."""
+    zone = find_zone(world, zone_id)
+    for ns in custom_ns_ops.owned(world, "zone", zone.id):
+        custom_ns_ops.release(world, ns)
+    return world.zones.pop(zone.id)
 
 
 def _branded_pair(world: World, zone_name: str) -> list[str]:
@@ -274,54 +249,57 @@ def _branded_pair(world: World, zone_name: str) -> list[str]:
     return [pool[first], pool[second]]
 
 
-def _first_fitting_set(world: World, zone: Zone) -> NameserverSetting:
+def _first_fitting_set(world: World, zone: Zone, ns_type: str = "custom.account") -> NameserverSetting:
     """Set 1 first, then 2-5; skip sets too small or clashing; else the branded pair."""
+    kind, owner = custom_ns_ops.setting_owner(world, zone, ns_type)
     for number in SET_NUMBERS:
-        if len(nameservers(world, zone.account_id, number)) < MIN_SET_SIZE:
+        if len(custom_ns_ops.owned(world, kind, owner, number)) < MIN_SET_SIZE:
             continue
-        if _clashing_zone(world, zone, number) is None:
-            return NameserverSetting(type="custom.account", ns_set=number)
+        if custom_ns_ops.clash(world, zone, ns_type, number) is None:
+            return NameserverSetting(type=ns_type, ns_set=number)
     return NameserverSetting()
 
 
 def _clashing_zone(world: World, zone: Zone, ns_set: int) -> Zone | None:
     """A parent or child zone in the account that already uses ``ns_set`` (spec-acns §1.1.4)."""
-    for other in world.zones.values():
-        if other.id == zone.id or other.account_id != zone.account_id:
-            continue
-        related = names.is_subdomain(other.name, zone.name) or names.is_subdomain(zone.name, other.name)
-        setting = other.nameservers
-        if related and setting.type == "custom.account" and setting.ns_set == ns_set:
-            return other
-    return None
+    return custom_ns_ops.clash(world, zone, "custom.account", ns_set)
+
+
+def check_custom_allowed(world: World, zone: Zone, ns_type: str) -> None:
+    """Custom nameservers need a full setup (spec-acns §1.3); ZCNS also a plan the world allows."""
+    if zone.type == "partial":
+        raise NotFullSetup(f"zone {zone.name} is a partial (CNAME) setup: custom nameservers "
+                           f"({ns_type}) need a full setup, where Cloudflare is the authoritative DNS")
+    if ns_type == "custom.zone" and zone.plan not in world.zcns_plans:
+        raise PlanRequired(f"zone custom nameservers are available on the {', '.join(world.zcns_plans)} "
+                           f"plan(s); zone {zone.name} is on the {zone.plan} plan")
 
 
 def set_zone_nameservers(world: World, zone_id: str, ns_type: str, ns_set: object = None) -> Zone:
-    """Switch a zone to an ACNS set or back to its branded pair (seed step 3 and removal)."""
+    """Switch a zone to a custom set (account, tenant or its own names) or back to its branded
+    pair (seed step 3 and removal)."""
     zone = find_zone(world, zone_id)
     _check_type(ns_type, "nameservers")
     if ns_type == "cloudflare.standard":
         zone.nameservers = NameserverSetting()
         return zone
-    _entitled(world, zone.account_id)
-    number = check_ns_set(1 if ns_set is None else ns_set)
-    usable_set(world, zone.account_id, number)
-    clash = _clashing_zone(world, zone, number)
+    check_custom_allowed(world, zone, ns_type)
+    if ns_type == "custom.account":
+        _entitled(world, zone.account_id)
+    number = 1 if ns_type == "custom.zone" else check_ns_set(1 if ns_set is None else ns_set)
+    kind, owner = custom_ns_ops.setting_owner(world, zone, ns_type)
+    custom_ns_ops.usable(world, kind, owner, number)
+    clash = custom_ns_ops.clash(world, zone, ns_type, number)
     if clash is not None:
         raise HierarchyConflict(f"zone {zone.name} cannot use set {number}: the related zone "
                                 f"{clash.name} already uses it")
-    zone.nameservers = NameserverSetting(type="custom.account", ns_set=number)
+    zone.nameservers = NameserverSetting(type=ns_type, ns_set=number)
     return zone
 
 
 def zone_nameserver_names(world: World, zone: Zone) -> list[str]:
     """The names a zone's apex NS RRset holds right now (spec-acns §6.5, §6.15)."""
-    setting = zone.nameservers
-    if setting.type == "custom.account" and setting.ns_set is not None:
-        members = nameservers(world, zone.account_id, setting.ns_set)
-        if members:  # a set emptied by deletions falls back to the branded pair (§6.5)
-            return [ns.ns_name for ns in members]
-    return list(zone.branded_ns)
+    return custom_ns_ops.served(world, zone)
 
 
 # --- records ------------------------------------------------------------------------------
@@ -362,9 +340,9 @@ def checked_row(world: World, zone: Zone, name: str, rtype: str, content: str, t
 
 def _check_owner(world: World, zone: Zone, owner: str, rtype: str, ignore: str | None = None) -> None:
     """Refuse records that would make a name server name an alias or clash with a CNAME."""
-    acns_names = {ns.ns_name for ns in nameservers(world, zone.account_id)}
+    acns_names = custom_ns_ops.names_near(world, zone.account_id)
     if rtype in ("A", "AAAA", "CNAME") and owner in acns_names:
-        raise InvalidInput(f"{owner} is an account custom nameserver: Cloudflare manages its A/AAAA "
+        raise InvalidInput(f"{owner} is a custom nameserver: Cloudflare manages its A/AAAA "
                            "records, and a name server name may not be an alias (RFC 2181 §10.3)")
     present = {r.type for r in zone.records if r.name == owner and r.id != ignore}
     if present and (rtype == "CNAME" or "CNAME" in present):
@@ -382,10 +360,9 @@ def provider_zone(world: World, account_id: str, ns_name: str) -> Zone | None:
 
 
 def managed_records(world: World, zone: Zone) -> Iterator[DnsRecord]:
-    """The read-only A/AAAA records Cloudflare keeps in ``zone`` for ACNS names under it."""
-    for ns in nameservers(world, zone.account_id):
-        if provider_zone(world, zone.account_id, ns.ns_name) is not zone:
-            continue
+    """The read-only A/AAAA records Cloudflare keeps in ``zone`` for custom nameserver names
+    under it (ACNS and TCNS when the zone is the closest above them, ZCNS of the zone)."""
+    for ns in custom_ns_ops.provided_by(world, zone):
         for rtype, value in (("A", ns.ipv4), ("AAAA", ns.ipv6)):
             yield DnsRecord(id=stable_id("managed", zone.id, ns.ns_name, rtype), name=ns.ns_name,
                             type=rtype, ttl=zone.ns_ttl, content=value, managed=True)

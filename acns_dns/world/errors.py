@@ -11,6 +11,8 @@
     ├── HierarchyConflict          (1007) a parent or child zone uses the same set
     ├── Unsupported                (1008) a nameserver type the simulator does not offer
     ├── ReadOnlyRecord             (1009) a record Cloudflare manages (ACNS A/AAAA) was touched
+    ├── NotFullSetup               (1010) custom nameservers on a partial (CNAME) zone
+    ├── PlanRequired               (1011) zone custom nameservers on a plan the world excludes
     ├── NotFound                   (404)  the thing does not exist (or is not yours)
     │   └── RouteNotFound          (7003) no route for the URI
     ├── Forbidden                  (403)  the credentials may not touch this account
@@ -103,6 +105,18 @@ class ReadOnlyRecord(AcnsError):
     """A record Cloudflare creates for a custom nameserver name was edited or deleted (§1.4)."""
 
     code = 1009
+
+
+class NotFullSetup(AcnsError):
+    """Custom nameservers of any kind need a full setup; a partial zone cannot use them (§1.3)."""
+
+    code = 1010
+
+
+class PlanRequired(AcnsError):
+    """Zone custom nameservers need a Business or Enterprise plan (spec-acns §1.3, §1.5)."""
+
+    code = 1011
 
 
 class NotFound(AcnsError):

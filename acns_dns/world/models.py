@@ -16,7 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from acns_dns.world import names
 
-NsType = Literal["cloudflare.standard", "custom.account"]
+NsType = Literal["cloudflare.standard", "custom.account", "custom.tenant", "custom.zone"]
+NsKind = Literal["account", "tenant", "zone"]  # who owns a custom nameserver name
+ZoneType = Literal["full", "partial"]
+Plan = Literal["free", "pro", "business", "enterprise"]
 RegistrarKind = Literal["cloudflare", "external"]
 GluePolicy = Literal["in-domain", "sibling"]
 SNAPSHOT_FORMAT: Literal["acns-dns/world/1"] = "acns-dns/world/1"
@@ -53,7 +56,8 @@ class DnsRecord(Record):
 
 
 class NameserverSetting(_Model):
-    """Which nameservers a zone uses: the branded pair, or one of the account's ACNS sets."""
+    """Which nameservers a zone uses: the branded pair, one of the account's (ACNS) or the
+    tenant's (TCNS) sets, or the zone's own names (ZCNS, ``custom.zone``)."""
 
     type: NsType = "cloudflare.standard"
     ns_set: int | None = None
@@ -90,6 +94,8 @@ class Zone(_Model):
     account_id: str
     name: str
     status: Literal["active", "pending"] = "active"
+    type: ZoneType = "full"  # partial: a CNAME setup, DNS served elsewhere (no custom nameservers)
+    plan: Plan = "enterprise"
     branded_ns: list[str]
     nameservers: NameserverSetting = NameserverSetting()
     ns_ttl: int = Field(default=86400, ge=30, le=86400)
@@ -101,13 +107,30 @@ class Zone(_Model):
 
 
 class CustomNameserver(_Model):
-    """One ACNS name with the two addresses Cloudflare assigned to it."""
+    """One custom nameserver name with the two addresses Cloudflare assigned to it.
+
+    ``kind`` says who owns it: an account (ACNS, ``account_id``), a tenant (TCNS,
+    ``tenant_id``; ``account_id`` is empty) or a zone (ZCNS, ``zone_id``; ``account_id`` is
+    the zone's account, ``ns_set`` is 1).
+    """
 
     account_id: str
     ns_name: str
     ns_set: int = Field(ge=1, le=5)
     ipv4: str
     ipv6: str
+    kind: NsKind = "account"
+    tenant_id: str | None = None
+    zone_id: str | None = None
+
+
+class Tenant(_Model):
+    """A tenant: an owner of accounts (a reseller, say) whose custom nameservers (TCNS) every
+    zone of every account in the tenant may use (spec-acns §1.3, §1.5)."""
+
+    id: str  # the tenant tag
+    name: str
+    tcns_entitled: bool = True
 
 
 class AddressPool(_Model):
@@ -135,6 +158,7 @@ class Account(_Model):
     zone_defaults: ZoneDefaults = ZoneDefaults()
     type: Literal["standard", "enterprise"] | None = None  # as last sent by PUT /accounts
     byoip: AddressPool | None = None
+    tenant_id: str | None = None  # the tenant owning the account, if any
 
 
 class Credential(_Model):
@@ -151,6 +175,7 @@ class Credential(_Model):
     accounts: list[str] = []
     admin: bool = False
     scope: Literal["account", "registrant"] = "account"
+    tenants: list[str] = []  # tenants this credential acts for as tenant owner
 
 
 class Registrar(_Model):
@@ -252,6 +277,8 @@ class World(_Model):
     root_ipv6: str = ""
     cloudflare: CloudflareEdge = CloudflareEdge()
     accounts: dict[str, Account] = {}
+    tenants: dict[str, Tenant] = {}
+    zcns_plans: list[Plan] = ["business", "enterprise"]  # plans on which zones may use ZCNS (§1.3)
     credentials: list[Credential] = []
     zones: dict[str, Zone] = {}
     custom_ns: list[CustomNameserver] = []

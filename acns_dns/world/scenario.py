@@ -20,7 +20,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from acns_dns.world import addressing, cloudflare_ops, infrastructure, registrar_ops, zonefile
+from acns_dns.world import (
+    addressing,
+    cloudflare_ops,
+    infrastructure,
+    registrar_ops,
+    tenant_ops,
+    zone_ops,
+    zonefile,
+)
 from acns_dns.world.errors import AcnsError, ScenarioError
 from acns_dns.world.models import AddressPool, HostedZone, Network, Record, World
 from acns_dns.world.scenario_spec import (
@@ -32,6 +40,7 @@ from acns_dns.world.scenario_spec import (
     RecordSpec,
     ScenarioSpec,
     StepSpec,
+    TenantSpec,
 )
 
 PACKAGED_DIR = Path(__file__).parent.parent / "scenarios"
@@ -109,6 +118,7 @@ class _Builder:
         self.spec, self.path, self.network = spec, path, network
         self.world = infrastructure.new_world(network, " ".join(spec.description.split()))
         self.accounts: dict[str, str] = {}  # account name or id -> id
+        self.tenants: dict[str, str] = {}  # tenant name or tag -> tag
 
     def at(self, field: str, action: Callable[[], Any]) -> Any:
         try:
@@ -147,6 +157,9 @@ def build(spec: ScenarioSpec, path: Path, network: Network) -> World:
         b.at(f"tlds[{i}]", partial(infrastructure.add_tld, b.world, tld.name, tld.glue_policy))
     for i, reg in enumerate(spec.registrars):
         b.at(f"registrars[{i}]", partial(infrastructure.add_registrar, b.world, reg.id, reg.name, reg.kind))
+    b.world.zcns_plans = list(spec.zone_custom_ns_plans)
+    for i, tenant in enumerate(spec.tenants):
+        _build_tenant(b, f"tenants[{i}]", tenant)
     for i, account in enumerate(spec.accounts):
         _build_account(b, f"accounts[{i}]", account)
     for i, host in enumerate(spec.hosts):
@@ -158,10 +171,24 @@ def build(spec: ScenarioSpec, path: Path, network: Network) -> World:
     return b.world
 
 
+def _build_tenant(b: _Builder, field: str, spec: TenantSpec) -> None:
+    world = b.world
+    tenant = b.at(field, lambda: tenant_ops.add_tenant(world, spec.name, spec.id, spec.tcns_entitled))
+    b.tenants[spec.name] = b.tenants[tenant.id] = tenant.id
+    for i, token in enumerate(spec.tokens):
+        b.at(f"{field}.tokens[{i}]", partial(tenant_ops.add_owner_credential, world, tenant.id, token))
+    for i, ns in enumerate(spec.custom_nameservers):
+        b.at(f"{field}.custom_nameservers[{i}]",
+             partial(tenant_ops.add_nameserver, world, tenant.id, ns.ns_name, ns.ns_set))
+
+
 def _build_account(b: _Builder, field: str, spec: AccountSpec) -> None:
     world = b.world
     account = b.at(field, lambda: cloudflare_ops.add_account(world, spec.name, spec.id, spec.acns_entitled))
     b.accounts[spec.name] = b.accounts[account.id] = account.id
+    if spec.tenant is not None:
+        tenant_id = b.tenants.get(spec.tenant, spec.tenant)
+        b.at(f"{field}.tenant", partial(tenant_ops.join_tenant, world, account.id, tenant_id))
     if spec.byoip is not None:
         pool = spec.byoip
         account.byoip = b.at(f"{field}.byoip", partial(AddressPool, prefix4=pool.prefix4,
@@ -179,11 +206,16 @@ def _build_account(b: _Builder, field: str, spec: AccountSpec) -> None:
              partial(cloudflare_ops.add_nameserver, world, account.id, ns.ns_name, ns.ns_set))
     for i, zone_spec in enumerate(spec.zones):
         zfield = f"{field}.zones[{i}]"
-        zone = b.at(zfield, partial(cloudflare_ops.create_zone, world, account.id, zone_spec.name))
+        zone = b.at(zfield, partial(cloudflare_ops.create_zone, world, account.id, zone_spec.name,
+                                    zone_type=zone_spec.type))
+        zone.plan = zone_spec.plan
         for j, rec in enumerate(zone_spec.records):
             row = b.at(f"{zfield}.records[{j}]", partial(b.record, rec, zone.name))
             b.at(f"{zfield}.records[{j}]", partial(cloudflare_ops.add_record, world, zone.id, row.name,
                                                    row.type, row.content, row.ttl))
+        if zone_spec.vanity_name_servers:
+            b.at(f"{zfield}.vanity_name_servers", partial(zone_ops.set_vanity_names, world, zone.id,
+                                                          zone_spec.vanity_name_servers))
         setting = zone_spec.nameservers
         if setting is not None:
             b.at(f"{zfield}.nameservers", partial(cloudflare_ops.set_zone_nameservers, world, zone.id,

@@ -25,13 +25,19 @@ class RecordSpec(_Spec):
     ttl: int = 300
 
 
+NsType = Literal["cloudflare.standard", "custom.account", "custom.tenant", "custom.zone"]
+
+
 class NameserverSetting(_Spec):
-    type: Literal["cloudflare.standard", "custom.account"]
+    type: NsType
     ns_set: int | None = None
 
 
 class ZoneSpec(_Spec):
     name: str
+    type: Literal["full", "partial"] = "full"  # partial: a CNAME setup (no custom nameservers)
+    plan: Literal["free", "pro", "business", "enterprise"] = "enterprise"
+    vanity_name_servers: list[str] = []  # zone custom nameservers (ZCNS), below the zone
     nameservers: NameserverSetting | None = None
     records: list[RecordSpec] = []
 
@@ -55,13 +61,23 @@ class AccountSpec(_Spec):
     name: str
     id: str | None = None
     acns_entitled: bool = True
-    default_nameservers: Literal["cloudflare.standard", "custom.account"] = "cloudflare.standard"
+    default_nameservers: Literal["cloudflare.standard", "custom.account", "custom.tenant"] = \
+        "cloudflare.standard"
+    tenant: str | None = None  # name or tag of the tenant owning the account
     tokens: list[str] = []
     registrant_tokens: list[str] = []  # act only as registrant of the account's domains (/sim)
     api_keys: list[KeySpec] = []
     byoip: PoolSpec | None = None
     custom_nameservers: list[NsSpec] = []
     zones: list[ZoneSpec] = []
+
+
+class TenantSpec(_Spec):
+    name: str
+    id: str | None = None  # the tenant tag
+    tcns_entitled: bool = True
+    tokens: list[str] = []  # the tenant owner's: the tenant and every account it owns
+    custom_nameservers: list[NsSpec] = []  # tenant custom nameservers (TCNS)
 
 
 class HostNsSpec(_Spec):
@@ -132,6 +148,8 @@ class ScenarioSpec(_Spec):
     description: str
     tlds: list[TldSpec] = []
     registrars: list[RegistrarSpec] = []
+    zone_custom_ns_plans: list[Literal["free", "pro", "business", "enterprise"]] = ["business", "enterprise"]
+    tenants: list[TenantSpec] = []
     accounts: list[AccountSpec] = []
     hosts: list[HostSpec] = []
     domains: list[DomainSpec] = []
