@@ -101,11 +101,12 @@ def test_sdk_raw_get_of_the_legacy_availability(api: Api) -> None:
     assert isinstance(body, dict) and body["result"] == ["example.com", "example.net"]
 
 
-def test_tenant_custom_nameservers_are_not_simulated(api: Api) -> None:
-    """TCNS (spec-acns §2 #13) is out of scope: its paths are unknown routes."""
-    with unchanged(api.registry), pytest.raises(cloudflare.NotFoundError) as caught:
+def test_tenant_routes_need_the_tenant_owner(api: Api) -> None:
+    """TCNS (spec-acns §2 #13): an account token is not a tenant owner (403, whether the tag
+    exists or not); tests/test_tenant_custom_ns.py covers the rest."""
+    with unchanged(api.registry), pytest.raises(cloudflare.PermissionDeniedError) as caught:
         api.sdk().tenant_custom_nameservers.create("c" * 32, ns_name="ns1.example.com", ns_set=1)
-    assert isinstance(caught.value.body, dict) and caught.value.body["errors"][0]["code"] == 7003
+    assert isinstance(caught.value.body, dict) and caught.value.body["errors"][0]["code"] == 9109
 
 
 def test_email_without_key_is_401(api: Api) -> None:
