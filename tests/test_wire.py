@@ -108,18 +108,22 @@ def test_cache_patches_id_flags_and_case(view: View) -> None:
     assert len(responder._cache) == 1  # the second query was answered from the cache
 
 
-def test_identical_octets_reuse_the_reply_with_their_own_id_rd_and_cd(view: View) -> None:
+def test_identical_octets_reuse_the_reply_with_their_own_id(view: View) -> None:
     responder = wire.Responder(view)
     first = dns.message.make_query("www.example.com", "A", use_edns=0)
     second = dns.message.make_query("www.example.com", "A", use_edns=0)
     second.id = (first.id + 1) % 65536
-    second.flags = dns.flags.CD  # RD off, CD on: the same octets otherwise
+    third = dns.message.make_query("www.example.com", "A", use_edns=0)
+    third.flags = dns.flags.CD  # RD off, CD on: other flag octets, another entry
     one, two = responder.respond(first.to_wire(), EDGE), responder.respond(second.to_wire(), EDGE)
     assert one is not None and two is not None
-    assert len(responder._exact) == 1  # the second was not parsed again
-    reply = dns.message.from_wire(two.data)
-    assert reply.id == second.id and reply.flags & dns.flags.CD and not reply.flags & dns.flags.RD
-    assert one.data[4:] == two.data[4:] and dns.message.from_wire(one.data).flags & dns.flags.RD
+    assert len(responder.replies) == 1  # the second was not parsed again
+    assert dns.message.from_wire(two.data).id == second.id and one.data[2:] == two.data[2:]
+    three = responder.respond(third.to_wire(), EDGE)
+    assert three is not None and len(responder.replies) == 2
+    reply = dns.message.from_wire(three.data)
+    assert reply.id == third.id and reply.flags & dns.flags.CD and not reply.flags & dns.flags.RD
+    assert dns.message.from_wire(one.data).flags & dns.flags.RD
 
 
 def test_cache_keys_keep_the_type_octets_apart(view: View) -> None:

@@ -53,9 +53,11 @@ def _below(name: str, apexes: tuple[str, ...]) -> bool:
     return any(name == apex or name.endswith("." + apex) for apex in apexes)
 
 
-# What is stored: the raw parts of an entry. Formatting waits until someone reads the journal,
-# so recording costs the server next to nothing per query.
-_Raw = tuple[float, str, "str | tuple[object, ...]", str, str, str, str, "str | bytes", int]
+# What is stored: the raw parts of an entry, (time, server, client, transport, (qname, qtype,
+# rcode), reply octets or (flags, size)). Formatting waits until someone reads the journal, so
+# recording costs the server one tuple and one append per query.
+Outline = tuple[str, str, str]  # qname, qtype, rcode
+_Raw = tuple[float, str, "str | tuple[object, ...]", str, Outline, "bytes | tuple[str, int]"]
 
 
 class QueryJournal:
@@ -67,13 +69,17 @@ class QueryJournal:
     def record(self, server: str, client: str | tuple[object, ...], transport: str, qname: str,
                qtype: str, rcode: str, flags: str, size: int) -> None:
         """Append one entry (the oldest falls out when full)."""
-        self._entries.append((time.time(), server, client, transport, qname, qtype, rcode, flags, size))
+        self._entries.append((time.time(), server, client, transport, (qname, qtype, rcode), (flags, size)))
 
     def record_reply(self, server: str, client: str | tuple[object, ...], transport: str, qname: str,
                      qtype: str, rcode: str, reply: bytes) -> None:
         """Append the entry for a reply; its flags are read from the reply when asked for."""
-        self._entries.append((time.time(), server, client, transport, qname, qtype, rcode, reply,
-                              len(reply)))
+        self._entries.append((time.time(), server, client, transport, (qname, qtype, rcode), reply))
+
+    def add(self, server: str, client: str | tuple[object, ...], transport: str, outline: Outline,
+            reply: bytes) -> None:
+        """``record_reply`` with the outline already as one tuple (the per-query path)."""
+        self._entries.append((time.time(), server, client, transport, outline, reply))
 
     def entries(self, server: str | None = None, qname: str | None = None,
                 limit: int | None = None, under: Iterable[str] | None = None) -> list[JournalEntry]:
@@ -91,9 +97,9 @@ class QueryJournal:
         self._entries.clear()
 
     def _iter(self) -> Iterator[JournalEntry]:
-        for when, server, client, transport, qname, qtype, rcode, flags, size in list(self._entries):
-            text = flags_text(flags) if isinstance(flags, bytes) else flags
-            yield JournalEntry(when, server, _peer(client), transport, qname, qtype, rcode, text, size)
+        for when, server, client, transport, (qname, qtype, rcode), reply in list(self._entries):
+            flags, size = (flags_text(reply), len(reply)) if isinstance(reply, bytes) else reply
+            yield JournalEntry(when, server, _peer(client), transport, qname, qtype, rcode, flags, size)
 
     def __len__(self) -> int:
         return len(self._entries)

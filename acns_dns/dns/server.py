@@ -263,19 +263,25 @@ class DnsServer:
     def answer(self, data: bytes, address: str, transport: str,
                client: tuple[str | object, ...]) -> bytes | None:
         """Answer one message and journal it; None means no reply (a dropped packet)."""
+        responder = self._responder
+        seen = responder.replies.get((address, transport, data[2:]))
+        if seen is not None:  # a repeated query: one lookup, one concatenation, one append
+            reply = data[:2] + seen[0]
+            self.journal.add(address, client, transport, seen[1], reply)
+            return reply
         try:
-            reply = self._responder.respond(data, address, tcp=transport == "tcp")
-        except Exception:  # wire already turns failures into SERVFAIL; this is the last guard
-            log.exception("query to %s failed", address)
+            found = responder.respond(data, address, tcp=transport == "tcp")
+        except Exception as exc:  # wire already turns failures into SERVFAIL; this is the last guard
+            wire.log_failure_once(f"query to {address}", exc)
             fallback = wire.servfail_for(data)
             self.journal.record(address, client, transport, "", "", "SERVFAIL", "", len(fallback or b""))
             return fallback
-        if reply is None:
+        if found is None:
             self.journal.record(address, client, transport, "", "", "DROPPED", "", 0)
             return None
-        self.journal.record_reply(address, client, transport, reply.qname, reply.qtype,
-                                  wire.rcode_name(reply.rcode), reply.data)
-        return reply.data
+        self.journal.record_reply(address, client, transport, found.qname, found.qtype,
+                                  wire.rcode_name(found.rcode), found.data)
+        return found.data
 
     def answer_tcp(self, data: bytes, address: str, client: tuple[str, int]) -> list[bytes]:
         """The replies to one message received over TCP, in order.

@@ -6,10 +6,13 @@ required data does not fit) and SERVFAIL when answering fails.
 Queries are parsed by ``query`` (by hand, so the question keeps the client's case); answers
 are packed from records already in wire form (``rrwire``), with names compressed.
 
-``Responder`` answers for one view and keeps finished wire answers keyed by (server address,
-lower-case question, EDNS shape, size limit): a hit only patches the ID, RD/CD and the
-question bytes (the client's case). A new view gets a new Responder, so no answer outlives the
-world it was computed from. Imports: view, authority, query, rrwire, dnslib.
+``Responder`` answers for one view and keeps finished wire answers at two levels: by the
+message octets after the ID (``replies``: a repeated query costs one lookup and one
+concatenation, the journal outline comes with it), and by (server address, lower-case
+question, EDNS shape, size limit), where a hit patches the ID, RD/CD and the question bytes
+(the client's case). A new view gets a new Responder, so no answer outlives the world it was
+computed from. A failure while answering is SERVFAIL, logged once per distinct cause.
+Imports: view, authority, query, rrwire, journal, dnslib.
 """
 
 from __future__ import annotations
@@ -164,14 +167,21 @@ def _patch(template: bytes, query: Query) -> bytes:
     return struct.pack("!HH", query.id, flags) + template[4:HEADER.size] + query.question + template[end:]
 
 
-RD_OCTET, CD_OCTET = RD >> 8, CD  # where RD and CD sit in the third and fourth octets
+MAX_CAUSES = 1000  # distinct failure causes remembered, so each is logged once
+_causes: set[str] = set()
 
 
-def _same_reply(reply: bytes, data: bytes) -> bytes:
-    """An earlier reply to identical octets, with this query's ID, RD and CD (RFC 1035 §4.1.1)."""
-    third = (reply[2] & ~RD_OCTET) | (data[2] & RD_OCTET)
-    fourth = (reply[3] & ~CD_OCTET) | (data[3] & CD_OCTET)
-    return data[:2] + bytes((third, fourth)) + reply[4:]
+def log_failure_once(what: str, exc: BaseException) -> None:
+    """Log a failure the first time its cause is seen; later ones only at debug level."""
+    cause = f"{type(exc).__name__}: {exc}"
+    if cause in _causes:
+        log.debug("%s: %s (seen before)", what, cause)
+        return
+    if len(_causes) >= MAX_CAUSES:
+        _causes.clear()
+    _causes.add(cause)
+    log.error("%s: %s (answered SERVFAIL; logged once per cause)", what, cause)
+    log.debug("traceback of %s", cause, exc_info=exc)
 
 
 def _precheck(query: Query) -> int | None:
@@ -194,32 +204,33 @@ class Responder:
         self.view = view
         self.capacity = capacity
         self._cache: dict[tuple[object, ...], tuple[bytes, int]] = {}
-        self._exact: dict[tuple[object, ...] | None, Reply] = {}
+        # (address, transport, octets after the ID) -> (reply after its ID, journal outline, rcode)
+        self.replies: dict[tuple[str, str, bytes], tuple[bytes, tuple[str, str, str], int]] = {}
 
     def respond(self, data: bytes, address: str, tcp: bool = False) -> Reply | None:
         """The reply to ``data`` sent to ``address``, or None when it must be dropped.
 
-        A message whose bytes after the ID equal an earlier one's (RD and CD aside) gets that
-        earlier reply with its own ID, RD and CD, without being parsed again: every other bit
-        of the reply depends on those bytes alone.
+        A message whose octets after the ID equal an earlier one's gets that earlier reply
+        with its own ID, without being parsed again: every other octet of the reply depends on
+        those octets alone (RFC 1035 §4.1.1).
         """
-        exact = (address, tcp, data[2] & ~RD_OCTET, data[3] & ~CD_OCTET, data[4:]) if len(data) > 4 else None
-        seen = self._exact.get(exact)
+        key = (address, "tcp" if tcp else "udp", data[2:])
+        seen = self.replies.get(key)
         if seen is not None:
-            return Reply(_same_reply(seen.data, data), seen.qname, seen.qtype, seen.rcode)
+            qname, qtype, _ = seen[1]
+            return Reply(data[:2] + seen[0], qname, qtype, seen[2])
         try:
             query = parse(data)
         except Drop:
             return None
         try:
             reply = self._answer(query, address, tcp)
-        except Exception:  # the server never goes silent on a query (STYLE §7.4)
-            log.exception("answering %s %s at %s failed", query.qname, qtype_name(query.qtype), address)
-            return Reply(error_response(query, SERVFAIL), query.qname, qtype_name(query.qtype), SERVFAIL)
-        if exact is not None:
-            if len(self._exact) >= self.capacity // 4:
-                self._exact.clear()
-            self._exact[exact] = reply
+        except Exception as exc:  # the server never goes silent on a query (STYLE §7.4)
+            log_failure_once(f"answering {query.qname} {qtype_name(query.qtype)} at {address}", exc)
+            reply = Reply(error_response(query, SERVFAIL), query.qname, qtype_name(query.qtype), SERVFAIL)
+        if len(self.replies) >= self.capacity // 4:
+            self.replies.clear()
+        self.replies[key] = (reply.data[2:], (reply.qname, reply.qtype, rcode_name(reply.rcode)), reply.rcode)
         return reply
 
     def _answer(self, query: Query, address: str, tcp: bool) -> Reply:
