@@ -18,10 +18,18 @@ from types import MappingProxyType
 from acns_dns.dns import rrwire
 from acns_dns.world import cloudflare_ops, names, settings_ops
 from acns_dns.world.infrastructure import ROOT_SERVER
-from acns_dns.world.models import Record, World, Zone
+from acns_dns.world.models import HostNameserver, Record, Tld, World, Zone
 
 TLD_TTL = 172800  # what real TLD registries publish for NS and glue
 SOA_TIMERS = "10000 2400 604800 1800"  # refresh retry expire minimum (spec-acns §3.10 example)
+# What the real root and registries publish (dig . SOA / dig com SOA): the root's SOA TTL 86400,
+# refresh 1800, retry 900, expire 604800, minimum 86400; Verisign's com/net SOA TTL 900 with
+# the same timers; root-servers.net 14400 7200 1209600 3600000.
+ROOT_SOA_TIMERS = "1800 900 604800 86400"
+TLD_SOA_TIMERS = "1800 900 604800 86400"
+ROOT_SERVERS_SOA_TIMERS = "14400 7200 1209600 3600000"
+ROOT_TTL = 518400  # the root zone's NS and glue TTL
+ROOT_RNAME_DOMAIN = "verisign-grs.com"
 
 
 class Role(Enum):
@@ -193,28 +201,52 @@ def _from_record(row: Record) -> RR:
 
 # --- the roles ----------------------------------------------------------------------------
 
+def root_letters(world: World) -> list[HostNameserver]:
+    """Every root server: a.root-servers.net and the other letters."""
+    return [HostNameserver(name=ROOT_SERVER, ipv4=world.root_ipv4, ipv6=world.root_ipv6),
+            *world.other_root_servers]
+
+
+def tld_servers(tld: Tld) -> list[HostNameserver]:
+    """Every server of a TLD registry, the first one first."""
+    return [HostNameserver(name=tld.server_name, ipv4=tld.ipv4, ipv6=tld.ipv6), *tld.extra_servers]
+
+
 def root_zones(world: World) -> dict[str, ZoneData]:
     """The root zone (a delegation to every TLD, with glue) and root-servers.net."""
-    server = _addresses(ROOT_SERVER, [world.root_ipv4], [world.root_ipv6], 3600000)
-    cuts = {tld.name: _ns(tld.name, [tld.server_name], TLD_TTL) for tld in world.tlds.values()}
+    letters = root_letters(world)
+    cuts = {tld.name: _ns(tld.name, [s.name for s in tld_servers(tld)], TLD_TTL)
+            for tld in world.tlds.values()}
     glue: dict[str, tuple[RR, ...]] = {
-        tld.server_name: tuple(_addresses(tld.server_name, [tld.ipv4], [tld.ipv6], TLD_TTL))
-        for tld in world.tlds.values()}
-    glue[ROOT_SERVER] = tuple(server)
-    root = build_zone("", [_soa("", ROOT_SERVER, "nstld.verisign-grs.com", 86400),
-                           *_ns("", [ROOT_SERVER], 518400)], cuts=cuts, addresses=glue)
+        s.name: tuple(_addresses(s.name, [s.ipv4], [s.ipv6], TLD_TTL))
+        for tld in world.tlds.values() for s in tld_servers(tld)}
+    for letter in letters:
+        glue[letter.name] = tuple(_addresses(letter.name, [letter.ipv4], [letter.ipv6], ROOT_TTL))
+    root = build_zone("", [_soa("", ROOT_SERVER, "nstld.verisign-grs.com", 86400, serial=2026120400,
+                                timers=ROOT_SOA_TIMERS),
+                           *_ns("", [s.name for s in letters], ROOT_TTL)], cuts=cuts, addresses=glue)
     servers_zone = build_zone("root-servers.net", [
-        _soa("root-servers.net", ROOT_SERVER, "nstld.verisign-grs.com"),
-        *_ns("root-servers.net", [ROOT_SERVER], 3600000), *server])
+        _soa("root-servers.net", ROOT_SERVER, "nstld.verisign-grs.com", 3600000, serial=2023112800,
+             timers=ROOT_SERVERS_SOA_TIMERS),
+        *_ns("root-servers.net", [s.name for s in letters], 3600000),
+        *(rr for s in letters for rr in _addresses(s.name, [s.ipv4], [s.ipv6], 3600000))])
     return {"": root, "root-servers.net": servers_zone}
 
 
 def tld_zone(world: World, tld_name: str) -> ZoneData:
-    """A TLD registry's zone: delegations from the registrars, host objects as glue."""
+    """A TLD registry's zone: delegations from the registrars, host objects as glue. The SOA
+    RNAME hostmaster@nic.<tld> resolves: nic.<tld> has the first server's addresses (unless
+    someone registered nic.<tld>, whose own servers then answer)."""
     tld = world.tlds[tld_name]
-    records = [_soa(tld.name, tld.server_name, f"hostmaster.nic.{tld.name}", 900),
-               *_ns(tld.name, [tld.server_name], TLD_TTL),
-               *_addresses(tld.server_name, [tld.ipv4], [tld.ipv6], TLD_TTL)]
+    servers = tld_servers(tld)
+    records = [_soa(tld.name, tld.server_name, f"hostmaster.nic.{tld.name}", 900, timers=TLD_SOA_TIMERS),
+               *_ns(tld.name, [s.name for s in servers], TLD_TTL),
+               *(rr for s in servers for rr in _addresses(s.name, [s.ipv4], [s.ipv6], TLD_TTL))]
+    if f"nic.{tld.name}" not in tld.domains:
+        records += _addresses(f"nic.{tld.name}", [tld.ipv4], [tld.ipv6], TLD_TTL)
+    if tld.name == "com" and ROOT_RNAME_DOMAIN not in tld.domains:
+        # the root's RNAME nstld@verisign-grs.com: its mail domain resolves (to the registry)
+        records += _addresses(ROOT_RNAME_DOMAIN, [tld.ipv4], [tld.ipv6], TLD_TTL)
     cuts = {d.name: _ns(d.name, d.nameservers, TLD_TTL) for d in tld.domains.values() if d.nameservers}
     glue = {h.name: tuple(_addresses(h.name, h.ipv4, h.ipv6, TLD_TTL)) for h in tld.hosts.values()}
     return build_zone(tld.name, records, cuts=cuts, addresses=glue,
@@ -233,8 +265,12 @@ def cloudflare_zones(world: World) -> dict[str, ZoneData]:
                    *(_from_record(r) for r in cloudflare_ops.zone_records(world, zone))]
         zones[zone.name] = build_zone(zone.name, records)
     edge = world.cloudflare
-    edge_records = [_soa(edge.zone, edge.nameservers[0].name, "dns.cloudflare.com"),
-                    *_ns(edge.zone, [ns.name for ns in edge.nameservers[:2]], 86400)]
+    # the apex has addresses too, so the zones' SOA RNAME dns@cloudflare.com has a mail domain
+    # that resolves (Zonemaster SYNTAX06: MX, else A/AAAA of the domain)
+    first = edge.nameservers[0]
+    edge_records = [_soa(edge.zone, first.name, "dns.cloudflare.com"),
+                    *_ns(edge.zone, [ns.name for ns in edge.nameservers[:2]], 86400),
+                    *_addresses(edge.zone, [first.ipv4], [first.ipv6], 300)]
     for ns in edge.nameservers:
         edge_records += _addresses(ns.name, [ns.ipv4], [ns.ipv6], 86400)
     zones[edge.zone] = build_zone(edge.zone, edge_records)
@@ -251,10 +287,12 @@ def compile_view(world: World, version: int = 0, edge_aliases: Iterable[str] = (
     """Compile the world into a View; ``edge_aliases`` also answer as the Cloudflare edge."""
     listing: list[Server] = []
     root = root_zones(world)
-    listing.append(Server(Role.ROOT, ROOT_SERVER, world.root_ipv4, world.root_ipv6, root, "root"))
+    for letter in root_letters(world):
+        listing.append(Server(Role.ROOT, letter.name, letter.ipv4, letter.ipv6, root, "root"))
     for tld in world.tlds.values():
         zones = {tld.name: tld_zone(world, tld.name)}
-        listing.append(Server(Role.TLD, tld.server_name, tld.ipv4, tld.ipv6, zones, f"{tld.name} registry"))
+        for s in tld_servers(tld):
+            listing.append(Server(Role.TLD, s.name, s.ipv4, s.ipv6, zones, f"{tld.name} registry"))
     edge = MappingProxyType(cloudflare_zones(world))
     for ns in world.cloudflare.nameservers:
         listing.append(Server(Role.CLOUDFLARE, ns.name, ns.ipv4, ns.ipv6, edge, "Cloudflare (branded)"))

@@ -38,8 +38,11 @@ def check(domain: str, root: str, port: int = 5300, timeout: float = 1.0) -> lis
     parent_ns = sorted(set(probe.ns_names(message.authority)))
     findings = [Finding("PASS", "delegated", f"{names.fqdn(hop.zone)} delegates {names.fqdn(domain)} "
                                              f"to {', '.join(parent_ns)}")]
-    findings.append(Finding("PASS" if len(parent_ns) >= 2 else "WARN", "ns-count",
-                            f"{len(parent_ns)} name server(s); at least 2 are expected (DELEGATION01)"))
+    # RFC 1034 §4.1: "every zone [must] be available on at least two servers"; Zonemaster
+    # DELEGATION01 rates fewer an ERROR (NOT_ENOUGH_NS_DEL)
+    findings.append(Finding("PASS" if len(parent_ns) >= 2 else "FAIL", "ns-count",
+                            f"{len(parent_ns)} name server(s); at least 2 are required "
+                            "(RFC 1034 §4.1, Zonemaster DELEGATION01)"))
     addresses: dict[str, list[str]] = {}
     for ns in parent_ns:
         findings.append(_glue_finding(ns, domain, hop.zone, probe.addresses(message, ns)))

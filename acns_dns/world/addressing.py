@@ -4,10 +4,11 @@ The IPv4 prefix is a /16 (127.53.0.0/16 by default, so every address can be boun
 machine) and the IPv6 prefix a ULA /48; a server's IPv6 address carries the same 16-bit offset
 as its IPv4 address, so 127.53.128.7 pairs with fd53:53:53::80:7. The plan inside a /16:
 
-    0.1          the root (a.root-servers.net)
-    0.10-0.250   one server per TLD registry, in the order the TLDs were added
+    0.1          the root (a.root-servers.net); 0.2-0.4 the other letters (b, c, d)
+    0.10-0.250   the first server of each TLD registry, in the order the TLDs were added
     1.1-1.250    Cloudflare's branded name servers (x.ns.cloudflare.com)
-    2.1-127.x    name servers of other DNS hosts
+    2.1-126.x    name servers of other DNS hosts
+    127.10-127.250  the second server of each TLD registry (its first server's offset + 127.0)
     128.0-255.254  account custom nameservers (unless the account brings its own prefixes)
 
 Allocation is pure: it reads ``taken`` and ``released`` and never the world. A name hashes to
@@ -26,9 +27,11 @@ from collections.abc import Iterable, Mapping
 from acns_dns.world.models import AddressPool, Network
 
 ROOT_OFFSET = 0x0001
+OTHER_ROOT_OFFSETS = range(0x0002, 0x0005)  # b, c, d.root-servers.net
 TLD_OFFSETS = range(0x000A, 0x00FB)
 EDGE_OFFSETS = range(0x0101, 0x01FB)
-HOST_OFFSETS = range(0x0201, 0x8000)
+HOST_OFFSETS = range(0x0201, 0x7F00)
+TLD_SECOND_SHIFT = 0x7F00  # a TLD's second server: its first server's offset + this
 ACNS_OFFSETS = range(0x8000, 0xFFFF)
 
 

@@ -29,6 +29,7 @@ CLOUDFLARE_REGISTRAR = "cloudflare"
 EDGE_NAMES = ("ada", "bob", "cruz", "dina", "elle", "finn", "gina", "hugh",
               "isla", "jack", "kara", "leo", "maya", "noah", "olga", "pete")
 ROOT_SERVER = "a.root-servers.net"
+OTHER_ROOT_LETTERS = ("b", "c", "d")  # the root is served by several letters, as on the Internet
 
 
 def new_world(network: Network | None = None, description: str = "") -> World:
@@ -37,6 +38,9 @@ def new_world(network: Network | None = None, description: str = "") -> World:
     addressing.check_network(network)
     world = World(network=network, description=description)
     world.root_ipv4, world.root_ipv6 = addressing.pair(network, addressing.ROOT_OFFSET)
+    for letter, offset in zip(OTHER_ROOT_LETTERS, addressing.OTHER_ROOT_OFFSETS, strict=True):
+        v4, v6 = addressing.pair(network, offset)
+        world.other_root_servers.append(HostNameserver(name=f"{letter}.root-servers.net", ipv4=v4, ipv6=v6))
     world.registrars[CLOUDFLARE_REGISTRAR] = Registrar(
         id=CLOUDFLARE_REGISTRAR, name="Cloudflare Registrar", kind="cloudflare")
     edge = CloudflareEdge()
@@ -62,7 +66,9 @@ def _delegate_edge_zone(world: World) -> None:
 def taken_addresses(world: World) -> set[str]:
     """Every IPv4 and IPv6 address some simulated server holds (BYOIP prefixes may overlap)."""
     pairs = [(world.root_ipv4, world.root_ipv6)]
+    pairs += [(ns.ipv4, ns.ipv6) for ns in world.other_root_servers]
     pairs += [(tld.ipv4, tld.ipv6) for tld in world.tlds.values()]
+    pairs += [(ns.ipv4, ns.ipv6) for tld in world.tlds.values() for ns in tld.extra_servers]
     pairs += [(ns.ipv4, ns.ipv6) for ns in world.cloudflare.nameservers]
     pairs += [(ns.ipv4, ns.ipv6) for host in world.hosts.values() for ns in host.nameservers]
     pairs += [(ns.ipv4, ns.ipv6) for ns in world.custom_ns]
@@ -70,7 +76,8 @@ def taken_addresses(world: World) -> set[str]:
 
 
 def add_tld(world: World, name: str, glue_policy: str = "sibling") -> Tld:
-    """Create the registry for a top-level domain, with its server on the next TLD address."""
+    """Create the registry for a top-level domain: ns1.nic.<tld> on the next TLD address and
+    ns2.nic.<tld> on its own address (RFC 1034 §4.1: every zone has at least two servers)."""
     tld_name = _name(name, "TLD")
     if "." in tld_name:
         raise InvalidName(f"TLD {name!r} must be a single label")
@@ -79,7 +86,11 @@ def add_tld(world: World, name: str, glue_policy: str = "sibling") -> Tld:
     if glue_policy not in ("in-domain", "sibling"):
         raise InvalidInput(f"glue_policy {glue_policy!r} must be 'in-domain' or 'sibling'")
     v4, v6 = addressing.lowest_free(world.network, addressing.TLD_OFFSETS, taken_addresses(world))
+    base = ipaddress.IPv4Network(world.network.prefix4).network_address
+    offset = int(ipaddress.IPv4Address(v4)) - int(base)
+    v4b, v6b = addressing.pair(world.network, offset + addressing.TLD_SECOND_SHIFT)
     tld = Tld(name=tld_name, server_name=f"ns1.nic.{tld_name}", ipv4=v4, ipv6=v6,
+              extra_servers=[HostNameserver(name=f"ns2.nic.{tld_name}", ipv4=v4b, ipv6=v6b)],
               glue_policy=glue_policy)
     world.tlds[tld_name] = tld
     return tld

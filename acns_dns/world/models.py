@@ -203,24 +203,26 @@ class HostObject(_Model):
     ipv6: list[str] = []
 
 
-class Tld(_Model):
-    """A TLD registry and the one name server that serves its zone."""
-
-    name: str
-    server_name: str
-    ipv4: str
-    ipv6: str
-    glue_policy: GluePolicy = "sibling"  # RFC 9471 §3.2: sibling glue when it fits
-    domains: dict[str, Domain] = {}
-    hosts: dict[str, HostObject] = {}
-
-
 class HostNameserver(_Model):
     """A name server run by a DNS host other than Cloudflare."""
 
     name: str
     ipv4: str
     ipv6: str
+
+
+class Tld(_Model):
+    """A TLD registry and the name servers that serve its zone: the first (``server_name``,
+    ``ipv4``, ``ipv6``) and the others, each on its own address (RFC 1034 §4.1: at least two)."""
+
+    name: str
+    server_name: str
+    ipv4: str
+    ipv6: str
+    extra_servers: list[HostNameserver] = []
+    glue_policy: GluePolicy = "sibling"  # RFC 9471 §3.2: sibling glue when it fits
+    domains: dict[str, Domain] = {}
+    hosts: dict[str, HostObject] = {}
 
 
 class HostedZone(_Model):
@@ -273,8 +275,9 @@ class World(_Model):
     format: Literal["acns-dns/world/1"] = SNAPSHOT_FORMAT
     description: str = ""
     network: Network = Network()
-    root_ipv4: str = ""
+    root_ipv4: str = ""  # a.root-servers.net
     root_ipv6: str = ""
+    other_root_servers: list[HostNameserver] = []  # the other letters (b, c, d.root-servers.net)
     cloudflare: CloudflareEdge = CloudflareEdge()
     accounts: dict[str, Account] = {}
     tenants: dict[str, Tenant] = {}
