@@ -18,6 +18,7 @@ from acns_dns.api import (
     custom_ns,
     dns_records,
     handlers,
+    sim_index,
     sim_registry,
     sim_world,
     tenant_custom_ns,
@@ -59,6 +60,7 @@ def create_app(
         app.include_router(module.router, prefix=CLOUDFLARE_PREFIX)
     app.include_router(sim_registry.router)
     app.include_router(sim_world.router)
+    app.include_router(sim_index.router)
     handlers.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -39,5 +40,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2
-    result: int = args.run(args)
+    try:
+        result: int = args.run(args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _closed_pipe()
     return result
+
+
+def _closed_pipe() -> int:
+    """The reader left (``acns-dns servers | head``): stop quietly, as coreutils do.
+
+    Output still buffered would fail again when Python flushes at exit, so stdout is pointed
+    at /dev/null first. The status is the shell's for a command killed by SIGPIPE (128 + 13).
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141

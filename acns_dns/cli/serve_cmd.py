@@ -106,8 +106,31 @@ async def _serve_until_signalled(args: argparse.Namespace, registry: Registry) -
     try:
         return await _serve(args, registry, stop)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        _keep_stopping(loop)
+
+
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _keep_stopping(loop: asyncio.AbstractEventLoop) -> None:
+    """Hand the stop signals from the loop to a handler that ignores them, for good.
+
+    Closing the loop would reset them to the default action, so a second SIGTERM (coreutils
+    ``timeout``, a supervisor) arriving while the loop closes would kill an already clean stop
+    with status 143. The signals are blocked while the handlers change hands, so none falls
+    between the two; once the first one arrived, the process only has to finish stopping.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
+            signal.signal(sig, _already_stopping)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+
+
+def _already_stopping(signum: int, frame: object) -> None:
+    """A stop signal after the first: the stop is under way."""
 
 
 async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Event) -> int:
