@@ -1,12 +1,19 @@
-"""Benchmark acns-dns against NSD (and dnslib's stock zone server) on the same zone data.
+"""Benchmark acns-dns against NSD, Knot and dnslib's stock zone server on the same zone data.
 
-Run through ``scripts/bench``. Method (spec/benchmarking.md): one simulated server address
-(an ACNS address of the Cloudflare edge), a query file mixing A, AAAA, NS, SOA, MX, TXT,
-NXDOMAIN (~20 %), NODATA and referrals (a sub-delegation inside a Cloudflare zone); every
-distinct query is asked of each server and the answers compared before any timing; the server
-runs on core 0 (``taskset -c 0``) and dnsperf on core 1; several runs per server, interleaved;
-the report gives median and range of QPS, server CPU microseconds per completed query
-(``/proc/<pid>/stat`` utime+stime of the server's process tree), and the acns-dns/NSD ratios.
+Run through ``scripts/bench``. Method (spec/benchmarking.md), all in one sitting:
+- one world (the default scenario plus a sub-delegation in example.com and 24 more .com
+  domains with glue), exported as zone files for NSD, Knot and dnslib's ``zoneresolver``;
+- three loads: the edge mix over UDP (an ACNS address of the Cloudflare edge: answers,
+  CNAME, NXDOMAIN ~20 %, NODATA, referrals into a sub-delegation), the TLD mix over UDP (the
+  .com registry: referrals with in-domain and sibling glue, NXDOMAIN, apex data) and the
+  edge mix over TCP (dnslib: edge UDP only, a baseline);
+- every distinct query is asked of each server and compared with NSD's answer (rcode, AA,
+  TC, each section as a set) before any timing; acns-dns must match exactly;
+- every server runs on core 0 (``taskset``) inside a cgroup capped at ``--cap`` of a core,
+  dnsperf on core 1; server CPU µs per completed query from ``/proc/<pid>/stat`` (the whole
+  process tree) and capacity per core = 1e6 / that; ``--rounds`` rounds, servers interleaved;
+- latency: the edge mix at a fixed rate of half NSD's capped QPS, p50 and p99 per server.
+The report is a Markdown table per load, the ratios against the targets, and a chart.
 Loopback only; every wait is bounded; every server is stopped on exit, error or signal.
 """
 
@@ -14,20 +21,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
-import re
-import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from types import FrameType
 
@@ -38,6 +39,8 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 import yaml
+from bench_peers import Cap, Run, capped, dnsperf, knot_conf, tool
+from bench_report import median, report
 
 from acns_dns.dns import export
 from acns_dns.dns.view import Role, compile_view
@@ -51,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 TARGET = "ns1.example.com"  # an ACNS address: the Cloudflare edge answers there
 STARTUP_SECONDS = 20.0
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+TLD_DOMAINS = 24  # extra .com delegations, so the TLD mix is referrals with glue
 
 # A sub-delegation inside example.com, so the edge also gives referrals (with glue).
 EXTRA_RECORDS = [
@@ -62,7 +65,7 @@ EXTRA_RECORDS = [
     {"name": "ns1.dev", "type": "AAAA", "content": "2001:db8::53"},
 ]
 
-QUERIES = """\
+EDGE_QUERIES = """\
 www.example.com A
 mail.example.com A
 www.example.net A
@@ -107,73 +110,106 @@ ns1.dev.example.com A
 """
 
 
+def tld_queries() -> str:
+    """Referrals (in-domain glue, sibling glue, glue names), NXDOMAIN and apex data at .com."""
+    lines = []
+    for i in range(TLD_DOMAINS):
+        domain = f"d{i}.com"
+        lines += [f"www.{domain} A", f"{domain} NS", f"ns1.{domain} A"]
+        if i % 4 == 0:
+            lines += [f"{domain} SOA", f"mail.{domain} AAAA"]
+    lines += ["www.example.com A", "example.com NS", "ns1.example.com AAAA", "www.cloudflare.com A",
+              "com SOA", "com NS", "com MX", "ns1.nic.com A", "nope.com A", "missing.com AAAA",
+              "x.y.nothere.com A", "gone.com NS"]
+    return "\n".join(lines) + "\n"
+
+
 @dataclass
 class Server:
-    """A server under test: how to start it, where it answers, what it measured."""
+    """A server under test: how to start it, where each load goes, what it measured."""
 
     name: str
     command: list[str]
-    address: str
     port: int
-    qps: list[float] = field(default_factory=list)
-    cpu_us: list[float] = field(default_factory=list)
-    lost: list[float] = field(default_factory=list)
-    mismatches: list[str] = field(default_factory=list)
+    targets: dict[str, str]  # load ("edge-udp", ...) -> the address it goes to
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+    mismatches: dict[str, list[str]] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    cap: Cap | None = None
 
 
-# --- the world, the export and the query file -----------------------------------------------
+LOADS = {"edge-udp": ("edge", False), "tld-udp": ("tld", False), "edge-tcp": ("edge", True)}
+
+
+# --- the world, the exports and the query files ---------------------------------------------
 
 def bench_world(work: Path) -> Path:
-    """The default scenario plus a sub-delegation in example.com, as a scenario file."""
+    """The default scenario, a sub-delegation in example.com and more .com domains with glue."""
     spec = yaml.safe_load(scenario.resolve("default").read_text())
     for account in spec["accounts"]:
         for zone in account.get("zones", []):
             if zone["name"] == "example.com":
                 zone["records"] += EXTRA_RECORDS
+    for i in range(TLD_DOMAINS):
+        domain = f"d{i}.com"
+        if i % 3 == 2:  # sibling name servers: in another .com domain, glue optional
+            nameservers = [f"ns1.d{i - 1}.com", f"ns2.d{i - 1}.com"]
+            glue = []
+        else:
+            nameservers = [f"ns1.{domain}", f"ns2.{domain}"]
+            glue = [{"host": f"ns{n}.{domain}", "ipv4": [f"198.51.100.{i * 2 + n}"],
+                     "ipv6": [f"2001:db8:{i}::{n}"]} for n in (1, 2)]
+        spec["domains"].append({"name": domain, "registrar": "example-registrar",
+                                "nameservers": nameservers, "glue": glue})
     path = work / "bench-world.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
 
 
-def prepare(work: Path, prefix: str, ports: list[int], with_dnslib: bool) -> list[Server]:
-    """Export the world for NSD, write the dnslib zone file; the servers, not yet started."""
+def prepare(work: Path, prefix: str, ports: list[int]) -> list[Server]:
+    """Export the world for NSD, Knot and dnslib; the servers, not yet started."""
     source = bench_world(work)
     world = scenario.load(str(source), network=network_for(prefix))
     view = compile_view(world)
     result = export.export(view, work / "nsd", port=ports[1], ipv6=False)
     edge = next(group for group in result.groups if group.role is Role.CLOUDFLARE)
-    address = next(server.ipv4 for server in view.listing if server.name == TARGET)
+    tld = next(group for group in result.groups if group.role is Role.TLD and "com" in group.zones)
+    targets = {"edge": next(s.ipv4 for s in view.listing if s.name == TARGET),
+               "tld": next(s.ipv4 for s in view.listing if s.role is Role.TLD and "com" in s.zones)}
     acns = [str(VENV_BIN / "acns-dns"), "serve", "--scenario", str(source), "--listen-prefix", prefix,
             "--port", str(ports[0]), "--no-api"]
-    servers = [Server("acns-dns", acns, address, ports[0]),
-               Server("NSD", [_tool("nsd"), "-d", "-c", str(result.conf(edge))], address, ports[1])]
-    if with_dnslib:
-        zonefile = work / "dnslib.zone"
-        zonefile.write_text("".join(export.zone_text(zone) for zone in edge.zones.values()))
-        servers.append(Server("dnslib zoneresolver", [
-            str(VENV_BIN / "python"), "-m", "dnslib.zoneresolver", "--zone", str(zonefile),
-            "--address", address, "--port", str(ports[2]), "--log=-request,-reply,-truncated,+error"],
-            address, ports[2]))
-    (work / "queries.txt").write_text(QUERIES)
+    loads = {mix: {load: targets[mix] for load, (at, _) in LOADS.items() if at == mix} for mix in targets}
+    servers = [Server("acns-dns", acns, ports[0], {**loads["edge"], **loads["tld"]})]
+    nsd = tool("nsd")
+    servers.append(Server("NSD", [nsd, "-d", "-c", str(result.conf(edge))], ports[1], loads["edge"]))
+    servers.append(Server("NSD", [nsd, "-d", "-c", str(result.conf(tld))], ports[1], loads["tld"]))
+    knot = work / "knot"
+    for group, key in ((edge, "edge"), (tld, "tld")):
+        run = knot / group.name
+        run.mkdir(parents=True, exist_ok=True)
+        zones = {apex: result.directory / "zones" / group.zone_path(apex) for apex in group.zones}
+        conf = run / "knot.conf"
+        conf.write_text(knot_conf(group.name, [targets[key]], ports[2], zones, run))
+        servers.append(Server("Knot", [tool("knotd"), "-c", str(conf)], ports[2], loads[key]))
+    zonefile = work / "dnslib.zone"
+    zonefile.write_text("".join(export.zone_text(zone) for zone in edge.zones.values()))
+    servers.append(Server("dnslib zoneresolver", [
+        str(VENV_BIN / "python"), "-m", "dnslib.zoneresolver", "--zone", str(zonefile),
+        "--address", targets["edge"], "--port", str(ports[3]), "--log=-request,-reply,-truncated,+error"],
+        ports[3], {"edge-udp": targets["edge"]}))
+    (work / "edge.txt").write_text(EDGE_QUERIES)
+    (work / "tld.txt").write_text(tld_queries())
     return servers
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name) or shutil.which(f"/usr/sbin/{name}")
-    if found is None:
-        sys.exit(f"bench: {name} is not installed (apt-get install -y nsd dnsperf)")
-    return found
 
 
 # --- running servers ---------------------------------------------------------------------------
 
 @contextmanager
-def started(server: Server, log: Path) -> Iterator[Server]:
-    """Start ``server`` on core 0; wait (bounded) until it answers; always stop it."""
-    with open(log, "wb") as output:
-        server.process = subprocess.Popen(["taskset", "-c", "0", *server.command],
-                                          stdout=output, stderr=subprocess.STDOUT)
+def started(server: Server, log: Path, share: float, index: int) -> Iterator[Server]:
+    """Start ``server`` on core 0 in its capped cgroup; wait (bounded) until it answers."""
+    with capped(f"acns-bench-{os.getpid()}-{index}", share) as cap, open(log, "wb") as output:
+        server.cap = cap
+        server.process = subprocess.Popen(cap.wrap(server.command), stdout=output, stderr=subprocess.STDOUT)
         try:
             _wait_answering(server, log)
             yield server
@@ -182,34 +218,15 @@ def started(server: Server, log: Path) -> Iterator[Server]:
             server.process = None
 
 
-
 def _wait_answering(server: Server, log: Path) -> None:
     process = server.process
     assert process is not None
-    if not probe.wait_answering(server.address, server.port, "example.com.", within=STARTUP_SECONDS,
+    load, address = next(iter(server.targets.items()))
+    name = "com." if load.startswith("tld") else "example.com."
+    if not probe.wait_answering(address, server.port, name, within=STARTUP_SECONDS,
                                 alive=lambda: process.poll() is None):
         raise SystemExit(f"bench: {server.name} did not answer within {STARTUP_SECONDS:.0f} s:\n"
                          f"{log.read_text(errors='replace')[-2000:]}")
-
-
-def cpu_ticks(pid: int) -> int:
-    """utime+stime of ``pid`` and all its descendants (NSD serves from a child process)."""
-    stats: dict[int, tuple[int, int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue  # gone meanwhile
-            stats[int(entry.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]))
-    tree, total, frontier = {pid}, 0, [pid]
-    while frontier:
-        parent = frontier.pop()
-        total += stats.get(parent, (0, 0))[1]
-        children = [child for child, (ppid, _) in stats.items() if ppid == parent and child not in tree]
-        tree.update(children)
-        frontier += children
-    return total
 
 
 # --- checking answers ----------------------------------------------------------------------
@@ -224,96 +241,30 @@ def outline(message: dns.message.Message) -> dict[str, object]:
             "authority": records(message.authority), "additional": records(message.additional)}
 
 
-def ask(server: Server, name: str, rtype: str) -> dict[str, object]:
+def ask(address: str, port: int, name: str, rtype: str) -> dict[str, object]:
     query = dns.message.make_query(name, dns.rdatatype.from_text(rtype))
     query.flags &= ~dns.flags.RD  # dnsperf sends RD=1; every server here ignores it alike
     try:
-        return outline(dns.query.udp(query, server.address, port=server.port, timeout=2))
+        return outline(dns.query.udp(query, address, port=port, timeout=2))
     except dns.exception.Timeout:
         return {"rcode": "timeout"}
 
 
-def check_answers(reference: Server, other: Server) -> None:
-    """Record in ``other.mismatches`` every query whose answer differs from ``reference``'s."""
-    for line in QUERIES.splitlines():
-        name, rtype = line.split()
-        ours, theirs = ask(reference, name, rtype), ask(other, name, rtype)
-        differing = [part for part in ours if ours.get(part) != theirs.get(part)]
-        if differing:
-            other.mismatches.append(f"{line}: {', '.join(differing)}")
-
-
-# --- timing ----------------------------------------------------------------------------------
-
-def dnsperf(server: Server, work: Path, args: argparse.Namespace) -> None:
-    """One dnsperf run on core 1 against ``server``; appends QPS, CPU µs per query, loss."""
-    assert server.process is not None
-    before = cpu_ticks(server.process.pid)
-    done = subprocess.run(
-        ["taskset", "-c", "1", _tool("dnsperf"), "-s", server.address, "-p", str(server.port),
-         "-d", str(work / "queries.txt"), "-c", str(args.clients), "-q", str(args.outstanding),
-         "-l", str(args.duration), "-t", "2"],
-        capture_output=True, text=True, timeout=args.duration + 30, check=False)
-    used = cpu_ticks(server.process.pid) - before
-    completed = re.search(r"Queries completed:\s+(\d+)", done.stdout)
-    qps = re.search(r"Queries per second:\s+([\d.]+)", done.stdout)
-    lost = re.search(r"Queries lost:\s+\d+ \(([\d.]+)%\)", done.stdout)
-    if done.returncode != 0 or not (completed and qps and lost) or int(completed.group(1)) == 0:
-        raise SystemExit(f"bench: dnsperf against {server.name} failed:\n{done.stdout}{done.stderr}")
-    server.qps.append(float(qps.group(1)))
-    server.cpu_us.append(used / CLK_TCK * 1e6 / int(completed.group(1)))
-    server.lost.append(float(lost.group(1)))
-
-
-# --- the report ------------------------------------------------------------------------------
-
-def spread(values: list[float], digits: int = 0) -> str:
-    """``median (min–max)``."""
-    return (f"{statistics.median(values):,.{digits}f} "
-            f"({min(values):,.{digits}f}–{max(values):,.{digits}f})")
-
-
-def versions() -> str:
-    """Kernel, CPUs and the version of everything measured."""
-    def output(command: list[str]) -> str:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)
-        return done.stdout + done.stderr
-
-    try:
-        loop = f"uvloop {metadata.version('uvloop')}"
-    except metadata.PackageNotFoundError:
-        loop = "default asyncio loop (uvloop not installed)"
-    nsd = output([_tool("nsd"), "-v"]).splitlines()[0]
-    perf = re.search(r"Version ([\d.]+)", output([_tool("dnsperf"), "-h"]))
-    return (f"{platform.system()} {platform.release()}, {os.cpu_count()} CPUs; Python "
-            f"{platform.python_version()}, acns-dns {metadata.version('acns-dns')} on {loop}, "
-            f"dnslib {metadata.version('dnslib')}; {nsd}; dnsperf {perf.group(1) if perf else '?'}")
-
-
-def report(servers: list[Server], args: argparse.Namespace) -> str:
-    lines = [f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}", f"versions: {versions()}",
-             f"load: dnsperf -c {args.clients} -q {args.outstanding} -l {args.duration} on core 1, "
-             f"{len(QUERIES.splitlines())}-line query file at {servers[0].address} ({TARGET}); "
-             f"server on core 0; {args.runs} runs each, interleaved",
-             "", "| server | QPS median (range) | server CPU µs/query median (range) | lost % | answers |",
-             "|---|---|---|---|---|"]
-    for server in servers:
-        answers = ("reference" if server is servers[0] else
-                   "same" if not server.mismatches else f"differ on {len(server.mismatches)} queries")
-        lines.append(f"| {server.name} | {spread(server.qps)} | {spread(server.cpu_us, 1)} | "
-                     f"{max(server.lost):.2f} | {answers} |")
-    acns, nsd = servers[0], servers[1]
-    qps_ratio = statistics.median(acns.qps) / statistics.median(nsd.qps)
-    cpu_ratio = statistics.median(acns.cpu_us) / statistics.median(nsd.cpu_us)
-    capacity = {server.name: 1e6 / statistics.median(server.cpu_us) for server in servers}
-    lines += ["", f"acns-dns/NSD: QPS ratio {qps_ratio:.2f}; CPU-per-query ratio {cpu_ratio:.2f}",
-              "capacity per core (1e6 / CPU µs per query): "
-              + ", ".join(f"{name} ≈ {value:,.0f}" for name, value in capacity.items())]
-    for server in servers[2:]:
-        if server.mismatches:
-            shown = "; ".join(server.mismatches[:5])
-            lines.append(f"{server.name} answers differently (a baseline only, not a peer): {shown}")
-    return "\n".join(lines)
+def check_answers(reference: list[Server], other: Server, files: dict[str, str]) -> None:
+    """Record in ``other.mismatches`` every query whose answer differs from NSD's."""
+    for mix, text in files.items():
+        load = f"{mix}-udp"
+        address = other.targets.get(load)
+        nsd = next((s for s in reference if load in s.targets), None)
+        if address is None or nsd is None:
+            continue
+        for line in text.splitlines():
+            name, rtype = line.split()
+            theirs = ask(nsd.targets[load], nsd.port, name, rtype)
+            ours = ask(address, other.port, name, rtype)
+            differing = [part for part in theirs if theirs.get(part) != ours.get(part)]
+            if differing:
+                other.mismatches.setdefault(mix, []).append(f"{line}: {', '.join(differing)}")
 
 
 # --- main -----------------------------------------------------------------------------------
@@ -321,10 +272,13 @@ def report(servers: list[Server], args: argparse.Namespace) -> str:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=int, default=5, help="seconds per dnsperf run (default 5)")
-    parser.add_argument("--runs", type=int, default=3, help="runs per server (default 3)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds over every server and load (default 3)")
     parser.add_argument("--clients", type=int, default=10, help="dnsperf -c (default 10)")
     parser.add_argument("--outstanding", type=int, default=100, help="dnsperf -q (default 100)")
-    parser.add_argument("--no-dnslib", action="store_true", help="leave out dnslib's zoneresolver")
+    parser.add_argument("--cap", type=float, default=0.4, help="CPU share of core 0 per server (default 0.4)")
+    every = ",".join([*LOADS, "latency"])
+    parser.add_argument("--loads", default=every, help=f"which loads (default {every})")
+    parser.add_argument("--servers", default="", help="only these servers, comma-separated (default all)")
     return parser.parse_args(argv)
 
 
@@ -332,29 +286,71 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def measure(servers: list[Server], work: Path, args: argparse.Namespace) -> None:
+    loads = [load for load in LOADS if load in args.loads.split(",")]
+    for round_ in range(args.rounds):
+        for load in loads:
+            mix, tcp = LOADS[load]
+            for server in servers:
+                address = server.targets.get(load)
+                if address is None:
+                    continue
+                print(f"round {round_ + 1}/{args.rounds}: {load} {server.name} ...", file=sys.stderr,
+                      flush=True)
+                assert server.process is not None
+                run = dnsperf(address, server.port, work / f"{mix}.txt", server.process.pid, tcp=tcp,
+                              clients=args.clients, outstanding=args.outstanding, duration=args.duration)
+                server.runs.setdefault(load, []).append(run)
+
+
+def measure_latency(servers: list[Server], work: Path,
+                    args: argparse.Namespace) -> tuple[dict[str, list[Run]], int]:
+    nsd = next(s for s in servers if s.name == "NSD" and "edge-udp" in s.runs)
+    rate = int(1e6 / median(nsd.runs["edge-udp"], "cpu_us") / 2)  # half NSD's capacity per core
+    for server in servers:  # latency is measured uncapped, pinned: a quota throttles in bursts
+        if server.cap is not None:
+            server.cap.set_share(None)
+    found: dict[str, list[Run]] = {}
+    for round_ in range(args.rounds):
+        for server in servers:
+            address = server.targets.get("edge-udp")
+            if address is None or server.name.startswith("dnslib"):
+                continue
+            print(f"latency {round_ + 1}/{args.rounds}: {server.name} at {rate}/s ...", file=sys.stderr,
+                  flush=True)
+            assert server.process is not None
+            found.setdefault(server.name, []).append(dnsperf(
+                address, server.port, work / "edge.txt", server.process.pid, tcp=False, clients=args.clients,
+                outstanding=args.outstanding, duration=args.duration, rate=rate))
+    return found, rate
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    for tool in ("nsd", "dnsperf", "taskset"):
-        _tool(tool)
+    for name in ("nsd", "knotd", "dnsperf", "taskset"):
+        tool(name)
     signal.signal(signal.SIGTERM, _raise_interrupt)  # so the servers are stopped on SIGTERM too
     prefix = f"127.{random.randint(60, 250)}.0.0/16"
-    ports = random.sample(range(*PORT_RANGE), 3)  # below the ephemeral range
+    ports = random.sample(range(*PORT_RANGE), 4)  # below the ephemeral range
     with tempfile.TemporaryDirectory(prefix="acns-bench-") as tmp, ExitStack() as stack:
         work = Path(tmp)
-        servers = prepare(work, prefix, ports, not args.no_dnslib)
-        for server in servers:
-            stack.enter_context(started(server, work / f"{server.name.split()[0]}.log"))
-        for other in servers[1:]:
-            check_answers(servers[0], other)
-        if servers[1].mismatches:
-            print("bench: NSD and acns-dns answer differently; not timing:\n  " +
-                  "\n  ".join(servers[1].mismatches), file=sys.stderr)
+        servers = [s for s in prepare(work, prefix, ports)
+                   if not args.servers or s.name in ("acns-dns", *args.servers.split(","))]
+        for index, server in enumerate(servers):
+            log = work / f"{server.name.split()[0]}-{index}.log"
+            stack.enter_context(started(server, log, args.cap, index))
+        nsd = [s for s in servers if s.name == "NSD"]
+        files = {"edge": EDGE_QUERIES, "tld": tld_queries()}
+        for other in servers:
+            if other.name != "NSD":
+                check_answers(nsd, other, files)
+        if servers[0].mismatches:
+            print("bench: NSD and acns-dns answer differently; not timing:\n  " + "\n  ".join(
+                line for lines in servers[0].mismatches.values() for line in lines), file=sys.stderr)
             return 1
-        for run in range(args.runs):
-            for server in servers:
-                print(f"run {run + 1}/{args.runs}: {server.name} ...", file=sys.stderr, flush=True)
-                dnsperf(server, work, args)
-        print(report(servers, args))
+        measure(servers, work, args)
+        latency, rate = measure_latency(servers, work, args) if "latency" in args.loads else ({}, 0)
+        print(report(servers, args, latency, rate))
     return 0
 
 

@@ -240,23 +240,30 @@ class DnsServer:
             self._tcp.close_address(address)
 
     def _udp_ready(self, sock: socket.socket, address: str) -> None:
-        """Reader callback: answer every datagram waiting on ``sock`` (bounded per wake-up)."""
+        """Reader callback: answer every datagram waiting on ``sock`` (bounded per wake-up).
+
+        The replies of one wake-up leave together after the reads, back to back, so the
+        client is woken once per burst rather than once per reply."""
         answer = self.answer
-        recvfrom, sendto = sock.recvfrom, sock.sendto
+        recvfrom = sock.recvfrom
+        replies = []
         for _ in range(UDP_BATCH):
             try:
                 data, client = recvfrom(UDP_READ)
             except (BlockingIOError, InterruptedError):
-                return
+                break
             except OSError as exc:  # ICMP errors from earlier replies
                 log.debug("udp %s: %s", address, exc)
-                return
+                break
             reply = answer(data, address, "udp", client)
             if reply is not None:
-                try:
-                    sendto(reply, client)
-                except OSError as exc:  # a full send buffer drops the reply, as the network would
-                    log.debug("udp %s: reply to %s not sent: %s", address, client, exc)
+                replies.append((reply, client))
+        sendto = sock.sendto
+        for reply, client in replies:
+            try:
+                sendto(reply, client)
+            except OSError as exc:  # a full send buffer drops the reply, as the network would
+                log.debug("udp %s: reply to %s not sent: %s", address, client, exc)
 
     # --- answering --------------------------------------------------------------------------
 
