@@ -2,7 +2,7 @@
 
 ``encode(name, rtype, ttl, rdata)`` turns one record into an ``Encoded``: its owner as a
 ``Name`` (labels with their suffixes, ready for compression), the fixed fields and the rdata
-as octets and names. The common types (A, AAAA, NS, CNAME, PTR, MX, SOA) are encoded here;
+as octets and names. The common types (A, AAAA, NS, CNAME, PTR, MX, SOA, TXT) are encoded here;
 every other type, and any text outside the plain forms, goes through dnslib's zone parser once,
 so the octets are dnslib's. ``Packer`` builds a response from encoded records with dnslib's
 name compression (RFC 1035 §4.1.4; names in rdata only for the RFC 1035 types, RFC 3597 §4),
@@ -21,6 +21,8 @@ from functools import lru_cache
 from dnslib import QTYPE
 from dnslib import RR as DnsRR
 from dnslib.label import DNSBuffer, DNSLabel
+
+from acns_dns.world import txt
 
 CLASS_IN = 1
 POINTER_LIMIT = 0x4000  # a compression pointer holds a 14-bit offset (RFC 1035 §4.1.4)
@@ -99,6 +101,9 @@ def _fast(owner: Name, rtype: str, ttl: int, rdata: str) -> Encoded | None:
         except OSError:
             return None
         return Encoded(owner, fixed + _U16.pack(len(octets)) + octets)
+    if rtype == "TXT":  # RFC 1035 §5.1 quoting, as the world stores it
+        octets = txt.wire(txt.parse(rdata))
+        return Encoded(owner, fixed + _U16.pack(len(octets)) + octets)
     fields = rdata.split()
     if rtype in ("NS", "CNAME", "PTR") and len(fields) == 1 and _plain(fields[0]):
         return Encoded(owner, fixed=fixed, parts=(name(fields[0]),))
@@ -111,7 +116,7 @@ def _fast(owner: Name, rtype: str, ttl: int, rdata: str) -> Encoded | None:
     return None
 
 
-_TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "AAAA": 28}
+_TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28}
 
 
 class _Recorder(DNSBuffer):  # type: ignore[misc]

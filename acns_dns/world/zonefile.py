@@ -1,15 +1,17 @@
 """RFC 1035 zone files and record text, through dnslib.
 
 Owns turning zone-file text into the world's ``Record`` rows (with the file and line of any
-error), checking that one record's content parses for its type, and turning a ``Record`` into a
-dnslib RR for the wire. Imports: names, models, dnslib.
+error), checking that one record's content parses for its type and is served as given (its
+canonical form reads back to the same octets, so the wire layer never meets content it cannot
+encode), and turning a ``Record`` into a dnslib RR. TXT is read and written by ``txt`` (RFC 1035
+§5.1 quoting and escapes). Imports: names, models, txt, dnslib.
 """
 
 from __future__ import annotations
 
-from dnslib import QTYPE, RR, DNSLabel
+from dnslib import QTYPE, RR, DNSBuffer, DNSLabel
 
-from acns_dns.world import names
+from acns_dns.world import names, txt
 from acns_dns.world.models import Record
 
 # Types a zone or a Cloudflare record may hold; anything else is refused with a clear message.
@@ -31,12 +33,9 @@ def to_rr(record: Record) -> RR:
 
 def from_rr(rr: RR) -> Record:
     """The world's record row for a dnslib RR."""
-    return Record(
-        name=str(rr.rname),
-        type=QTYPE.get(rr.rtype),
-        ttl=rr.ttl,
-        content=rr.rdata.toZone(),
-    )
+    rtype = QTYPE.get(rr.rtype)
+    content = txt.format(list(rr.rdata.data)) if rtype == "TXT" else rr.rdata.toZone()
+    return Record(name=str(rr.rname), type=rtype, ttl=rr.ttl, content=content)
 
 
 def canonical(name: str, rtype: str, content: str, ttl: int = 300) -> Record:
@@ -48,11 +47,37 @@ def canonical(name: str, rtype: str, content: str, ttl: int = 300) -> Record:
     rtype = rtype.upper()
     if rtype not in SUPPORTED_TYPES:
         raise ValueError(f"record type {rtype!r} is not supported (use one of {', '.join(SUPPORTED_TYPES)})")
+    if rtype == "TXT":
+        try:
+            content = txt.format(txt.parse(content))
+        except ValueError as exc:
+            shown = content if len(content) <= 60 else content[:57] + "..."
+            raise ValueError(f"TXT content {shown!r} for {name!r}: {exc}") from exc
     try:
         rr = to_rr(Record(name=name, type=rtype, ttl=ttl, content=content))
     except Exception as exc:  # dnslib raises many kinds for bad rdata
         raise ValueError(f"{rtype} content {content!r} for {name!r} does not parse: {exc}") from exc
-    return from_rr(rr)
+    row = from_rr(rr)
+    _check_served_as_given(rr, row, content)
+    return row
+
+
+def _rdata_octets(rr: RR) -> bytes:
+    buffer = DNSBuffer()
+    rr.rdata.pack(buffer)
+    return bytes(buffer.data)
+
+
+def _check_served_as_given(rr: RR, row: Record, content: str) -> None:
+    """The stored form must read back to the same RDATA, or answers would differ (or fail)."""
+    try:
+        again = to_rr(row)
+    except Exception as exc:
+        raise ValueError(f"{row.type} content {content!r} for {row.name!r} cannot be served: "
+                         f"its stored form {row.content!r} does not parse ({exc})") from exc
+    if _rdata_octets(again) != _rdata_octets(rr):
+        raise ValueError(f"{row.type} content {content!r} for {row.name!r} cannot be served as given: "
+                         f"it reads back as {row.content!r}")
 
 
 def parse(text: str, origin: str, source: str = "<zone>") -> list[Record]:
@@ -66,6 +91,11 @@ def parse(text: str, origin: str, source: str = "<zone>") -> list[Record]:
     except Exception as exc:
         raise ZoneFileError(f"{source}{_bad_line(text, origin)}: {exc}") from exc
     for row in rows:
+        if row.type == "TXT":
+            try:
+                txt.parse(row.content)
+            except ValueError as exc:
+                raise ZoneFileError(f"{source}: TXT of {row.name}: {exc}") from exc
         if row.type not in SUPPORTED_TYPES:
             raise ZoneFileError(f"{source}: record type {row.type} of {row.name} is not supported")
         if not names.is_subdomain(row.name, names.normalize(origin, min_labels=0)):
