@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "client_cmd",  # acns-dns ns|zone|registrar|ticket (clients of the HTTP API)
     "trace_cmd",  # acns-dns trace, acns-dns check (over real DNS)
     "export_cmd",  # acns-dns export (zone files and NSD configuration)
+    "lab_cmd",  # acns-dns lab (the real resolvers on a scenario)
 )
 
 

@@ -1,0 +1,65 @@
+"""A private user + network namespace for the lab (no root needed).
+
+Resolvers send iterative queries to port 53 only, so the world must serve port 53; inside a
+fresh ``unshare -rn`` namespace any user may bind it on loopback, and nothing there can reach
+or disturb the host's network. ``prepare()`` brings loopback up, routes the simulated IPv6
+prefix to it and allows binding addresses not yet on an interface. ``run_inside`` re-runs a
+Python module in such a namespace and hands back its output. Imports: nothing from the package.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+MARK = "ACNS_DNS_NETNS"  # set inside a namespace this module made
+IPV6_PREFIX = "fd53:53:53::/48"
+
+
+class NamespaceError(RuntimeError):
+    """User + network namespaces are not available here; the message says why."""
+
+
+def inside() -> bool:
+    """True in a namespace made by ``run_inside`` (and prepared)."""
+    return os.environ.get(MARK) == "1"
+
+
+def available() -> str:
+    """Empty when ``unshare -rn`` works here, else the reason it does not."""
+    if shutil.which("unshare") is None:
+        return "unshare is not installed (Debian package util-linux)"
+    if shutil.which("ip") is None:
+        return "ip is not installed (Debian package iproute2)"
+    done = subprocess.run(["unshare", "-rn", "true"], capture_output=True, text=True, timeout=30)
+    if done.returncode != 0:
+        return f"unshare -rn failed (user namespaces disabled?): {done.stderr.strip()}"
+    return ""
+
+
+def prepare() -> None:
+    """Loopback up, the simulated IPv6 prefix routed to it, non-local binds allowed."""
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
+    subprocess.run(["ip", "-6", "route", "add", "local", IPV6_PREFIX, "dev", "lo"], check=False,
+                   capture_output=True, timeout=10)
+    subprocess.run(["sysctl", "-qw", "net.ipv6.ip_nonlocal_bind=1"], check=False, capture_output=True,
+                   timeout=10)
+
+
+def add_address(address: str) -> None:
+    """Put ``address`` on loopback (BIND listens only on addresses an interface holds)."""
+    prefix = "128" if ":" in address else "32"
+    subprocess.run(["ip", "addr", "add", f"{address}/{prefix}", "dev", "lo"], check=False,
+                   capture_output=True, timeout=10)
+
+
+def run_inside(module: str, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m module args`` in a fresh namespace; its stdout and stderr come back."""
+    reason = available()
+    if reason:
+        raise NamespaceError(reason)
+    env = {**os.environ, MARK: "1", "PATH": os.environ.get("PATH", "") + ":/usr/sbin:/sbin"}
+    return subprocess.run(["unshare", "-rn", sys.executable, "-m", module, *args], capture_output=True,
+                          text=True, timeout=timeout, env=env)
