@@ -111,6 +111,15 @@ def test_vanity_refusals_change_nothing(served: Served, names: list[str], code: 
     assert error_code(caught.value) == code
 
 
+def test_a_name_in_a_child_zone_is_refused(served: Served) -> None:
+    sdk = served.sdk(TOKEN)
+    sdk.zones.create(account={"id": ACCOUNT}, name="eu.example.com")
+    with unchanged(served.world.registry), pytest.raises(cloudflare.BadRequestError) as caught:
+        sdk.zones.edit(zone_id=served.zone_id("example.com"),
+                       vanity_name_servers=["ns1.eu.example.com", "ns-b.example.com"])
+    assert error_code(caught.value) == 1006 and "eu.example.com" in str(caught.value.body)
+
+
 def test_one_zone_property_at_a_time(served: Served) -> None:
     zone_id = served.zone_id("example.com")
     with unchanged(served.world.registry), pytest.raises(cloudflare.BadRequestError):

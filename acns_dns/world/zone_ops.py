@@ -27,6 +27,8 @@ def set_vanity_names(world: World, zone_id: str, requested: list[str]) -> Zone:
         return zone
     cloudflare_ops.check_custom_allowed(world, zone, "custom.zone")
     wanted = [_below(zone, value, index) for index, value in enumerate(requested)]
+    for index, name in enumerate(wanted):
+        _not_in_a_child(world, zone, name, f"vanity_name_servers[{index}]")
     if len(set(wanted)) != len(wanted):
         raise InvalidInput("vanity_name_servers lists a name twice")
     if not custom_ns_ops.MIN_SET_SIZE <= len(wanted) <= custom_ns_ops.MAX_SET_SIZE:
@@ -58,6 +60,15 @@ def _below(zone: Zone, value: object, index: int) -> str:
         raise InvalidName(f"{field} {name} is not a subdomain of the zone {zone.name}: zone custom "
                           "nameservers must lie below the zone itself")
     return name
+
+
+def _not_in_a_child(world: World, zone: Zone, name: str, field: str) -> None:
+    """The zone must hold the name's records itself, so the name may not lie in a child zone."""
+    for other in world.zones.values():
+        if other.id != zone.id and names.is_subdomain(other.name, zone.name) \
+                and names.is_subdomain(name, other.name):
+            raise InvalidName(f"{field} {name} lies in the zone {other.name}, not in {zone.name}: "
+                              "its A/AAAA records could not be kept in the zone it serves")
 
 
 def set_zone_type(world: World, zone_id: str, zone_type: str) -> Zone:
