@@ -4,7 +4,7 @@
 HTTP API in one event loop, prints each role's address with a ready-to-paste ``dig`` line,
 and stops cleanly on Ctrl-C or SIGTERM. A bind failure names the address, the port and why,
 suggests a fix and exits non-zero. Imports: models, registry, scenario, snapshot, view,
-server, http_server.
+server, transfer, http_server.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from acns_dns.api.http_server import ApiServer, ApiUnavailable, load_app
+from acns_dns.dns import transfer
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.server import BindError, DnsServer, new_event_loop
 from acns_dns.dns.view import Role, View, compile_view, describe
@@ -43,6 +44,13 @@ def add_parser(subparsers: Any) -> None:
     serve.add_argument("--no-api", action="store_true", help="serve DNS only")
     serve.add_argument("--admin-token", default=None, metavar="TOKEN",
                        help="token for the /sim admin routes (default: a random one, printed)")
+    serve.add_argument("--allow-transfer", action="append", default=[], metavar="PREFIX",
+                       help="clients that may AXFR/IXFR every zone (repeatable; default: nobody)")
+    serve.add_argument("--notify-port", action="append", type=int, default=[], metavar="PORT",
+                       help="secondaries made by `acns-dns export` listen on the simulated "
+                            "addresses at PORT: NOTIFY them of every change (repeatable)")
+    serve.add_argument("--notify", action="append", default=[], metavar="ADDRESS@PORT",
+                       help="another secondary to NOTIFY of every change to any zone (repeatable)")
     serve.set_defaults(run=run)
     servers = subparsers.add_parser(
         "servers", help="list the simulated name servers",
@@ -84,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
     """``acns-dns serve``."""
     world = world_or_report(args, "serve")
     if world is None:
+        return 2
+    try:
+        args.transfers = transfer.Settings.parse(args.allow_transfer, args.notify_port, args.notify)
+    except ValueError as exc:
+        print(f"acns-dns serve: {exc}", file=sys.stderr)
         return 2
     registry = Registry(world)
     if args.state:
@@ -135,7 +148,8 @@ def _already_stopping(signum: int, frame: object) -> None:
 
 async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Event) -> int:
     journal = QueryJournal()
-    dns = DnsServer(registry, port=args.port, edge_aliases=(EDGE,), journal=journal)
+    dns = DnsServer(registry, port=args.port, edge_aliases=(EDGE,), journal=journal,
+                    transfers=getattr(args, "transfers", None))
     try:
         await dns.start()
     except BindError as exc:
@@ -150,6 +164,8 @@ async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Eve
             await dns.stop()
             print(f"acns-dns serve: {api_note}", file=sys.stderr)
             return EXIT_BIND
+    if dns.transfers.settings.allow or dns.transfers.settings.notify_ports or dns.transfers.settings.notify:
+        print(transfer_line(dns.transfers.settings), flush=True)
     print(banner(dns.view, args.port, dns.unbound, registry.world, api, admin_token, api_note), flush=True)
     await stop.wait()
     print("acns-dns serve: stopping", file=sys.stderr)
@@ -252,6 +268,14 @@ def banner(view: View, port: int, unbound: dict[str, str], world: World, api: Ap
                      f"{base}/accounts/{account.accounts[0]}/custom_ns")
     lines.append("Ctrl-C stops.")
     return "\n".join(lines)
+
+
+def transfer_line(settings: transfer.Settings) -> str:
+    """Who may transfer, and who is told of changes."""
+    told = [f"port {port} of every server group" for port in settings.notify_ports]
+    told += [f"{address}@{port}" for address, port in settings.notify]
+    allowed = ", ".join(str(network) for network in settings.allow) or "nobody"
+    return f"zone transfers (AXFR/IXFR over TCP) to {allowed}; NOTIFY to {', '.join(told) or 'nobody'}"
 
 
 def run_servers(args: argparse.Namespace) -> int:

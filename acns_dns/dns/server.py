@@ -8,7 +8,9 @@ address ``start`` reports answers. A UDP wake-up answers every datagram waiting 
 one callback per burst instead of one per packet. TCP connections, their limits and idle
 timeouts are ``tcp.TcpPool``'s (RFC 7766). The registry's listener compiles a new view and
 swaps it in with one assignment, so the very next query sees the change; socket changes run
-on the loop thread (``call_soon_threadsafe``). Imports: view, wire, tcp, journal, registry."""
+on the loop thread (``call_soon_threadsafe``). Zone transfers (AXFR/IXFR over TCP) are
+``transfer``'s, serials ``zone_history``'s, NOTIFY ``notify``'s; this module only dispatches
+to them. Imports: view, wire, tcp, journal, registry, transfer, zone_history, notify."""
 
 from __future__ import annotations
 
@@ -21,9 +23,11 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from acns_dns.dns import tcp, wire
+from acns_dns.dns import tcp, transfer, wire
 from acns_dns.dns.journal import QueryJournal
+from acns_dns.dns.notify import Notifier
 from acns_dns.dns.view import View, compile_view
+from acns_dns.dns.zone_history import Key, ZoneHistory
 from acns_dns.world.changes import Change
 from acns_dns.world.models import World
 from acns_dns.world.registry import Registry
@@ -90,13 +94,19 @@ class DnsServer:
         port: the one port all addresses listen on.
         edge_aliases: extra addresses that answer as the Cloudflare edge.
         journal: where every query is recorded (a new one by default).
+        transfers: who may AXFR/IXFR and which secondaries get NOTIFY (default: nobody).
     """
 
     def __init__(self, registry: Registry, port: int = 5300, edge_aliases: Iterable[str] = ("127.0.0.1",),
                  journal: QueryJournal | None = None, idle_timeout: float = tcp.IDLE_TIMEOUT,
                  max_connections: int = tcp.MAX_CONNECTIONS, max_per_address: int = tcp.MAX_PER_ADDRESS,
-                 max_per_client: int = tcp.MAX_PER_CLIENT) -> None:
+                 max_per_client: int = tcp.MAX_PER_CLIENT,
+                 transfers: transfer.Settings | None = None) -> None:
         self.registry, self.port = registry, port
+        settings = transfers if transfers is not None else transfer.Settings()
+        self.history = ZoneHistory(settings.history_entries)
+        self.transfers = transfer.Transfers(settings, self.history)
+        self.notifier: Notifier | None = None
         self.edge_aliases = tuple(edge_aliases)
         self.journal = journal if journal is not None else QueryJournal()
         self._limits = (idle_timeout, max_connections, max_per_address, max_per_client)
@@ -128,7 +138,11 @@ class DnsServer:
                 for transport in ("udp", "tcp")]
 
     def _compile(self, world: World) -> View:
-        return compile_view(world, self.registry.version, self.edge_aliases)
+        return self._build(world)[0]
+
+    def _build(self, world: World) -> tuple[View, list[Key]]:
+        """The view of ``world`` with its SOA serials, and the zones whose serial moved."""
+        return self.history.stamp(compile_view(world, self.registry.version, self.edge_aliases))
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -142,6 +156,7 @@ class DnsServer:
         self._loop_thread = threading.get_ident()
         idle, total, per_address, per_client = self._limits
         self._tcp = tcp.TcpPool(self._loop, self.answer_tcp, idle, total, per_address, per_client)
+        self.notifier = Notifier(self._loop)
         self._responder = wire.Responder(self._compile(self.registry.world))
         try:  # sockets are watched as they are bound: every address listed here answers now
             self._reconcile(self.view, strict=True)
@@ -157,6 +172,8 @@ class DnsServer:
             self._close(address)
         if self._tcp is not None:
             self._tcp.close_all()
+        if self.notifier is not None:
+            self.notifier.close()
         await asyncio.sleep(0)
 
     # --- following the world ----------------------------------------------------------------
@@ -164,7 +181,7 @@ class DnsServer:
     def _on_world(self, world: World, change: Change) -> None:
         """Registry listener (any thread): swap the view now, fix sockets on the loop."""
         try:
-            view = self._compile(world)
+            view, changed = self._build(world)
         except Exception:
             log.exception("compiling the new view failed; still serving version %d", self.view.version)
             return
@@ -174,12 +191,14 @@ class DnsServer:
             return
         if threading.get_ident() == self._loop_thread:
             self._reconcile(view, strict=False)
+            self._announce(view, changed)
             return
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
 
         def on_loop() -> None:
             try:
                 self._reconcile(self.view, strict=False)
+                self._announce(view, changed)
             finally:
                 done.set_result(None)
 
@@ -188,6 +207,15 @@ class DnsServer:
             done.result(timeout=2.0)
         except concurrent.futures.TimeoutError:
             log.warning("socket update for view %d is still pending", view.version)
+
+    def _announce(self, view: View, changed: list[Key]) -> None:
+        """NOTIFY the secondaries of every zone whose serial moved (RFC 1996 §3.5; loop thread)."""
+        notifier, settings = self.notifier, self.transfers.settings
+        if notifier is None or not changed or not (settings.notify_ports or settings.notify):
+            return
+        for key, soa, addresses in transfer.notify_plan(view, changed):
+            targets = [(address, port) for address in addresses for port in settings.notify_ports]
+            notifier.notify(key[2], soa, targets + list(settings.notify))
 
     def _reconcile(self, view: View, strict: bool) -> None:
         """Open sockets for new addresses, close those of addresses nobody holds any more."""
@@ -293,9 +321,20 @@ class DnsServer:
     def answer_tcp(self, data: bytes, address: str, client: tuple[str, int]) -> list[bytes]:
         """The replies to one message received over TCP, in order.
 
-        One message gets one reply; this is where a zone transfer (AXFR/IXFR: several
-        messages, RFC 5936 §2.2) or NOTIFY would be dispatched by opcode and qtype.
+        One message gets one reply, except a zone transfer (AXFR/IXFR: several messages,
+        RFC 5936 §2.2), which ``transfer`` answers.
         """
+        if transfer.question_type(data) in transfer.TRANSFER_TYPES:
+            try:
+                messages, qname, rcode = self.transfers.respond(self.view, data, address, client[0])
+            except Exception as exc:  # the last guard: a transfer never takes the server down
+                wire.log_failure_once(f"transfer at {address}", exc)
+                fallback = wire.servfail_for(data)
+                return [fallback] if fallback is not None else []
+            qtype = "IXFR" if transfer.question_type(data) == transfer.TYPE_IXFR else "AXFR"
+            self.journal.record(address, client, "tcp", qname, qtype, wire.rcode_name(rcode), "",
+                                sum(len(m) for m in messages))
+            return messages
         reply = self.answer(data, address, "tcp", client)
         return [] if reply is None else [reply]
 

@@ -5,7 +5,7 @@ port and, for scenarios, on a private 127.x.0.0/16 prefix, so concurrent test ru
 collide. It yields a ``RunningWorld`` with the registry, the journal, addresses by role or
 name and a ``query()`` helper (dnspython, like any outside client), and stops cleanly.
 Resolver tests of other projects can point a resolver at ``world.root`` on ``world.port``.
-Imports: models, registry, scenario, journal, server, http_server.
+Imports: models, registry, scenario, journal, server, transfer, http_server.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import dns.rdatatype
 from acns_dns.api.http_server import ApiServer, load_app
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.server import BindError, DnsServer, new_event_loop
+from acns_dns.dns.transfer import Settings
 from acns_dns.dns.view import Role, View
 from acns_dns.world import addressing, scenario
 from acns_dns.world.models import Network, World
@@ -106,7 +107,8 @@ def _registry(source: World | Registry | str, network: Network | None) -> Regist
 @contextmanager
 def running_world(source: World | Registry | str = "default", *, port: int | None = None,
                   api: bool = False, admin_token: str = "test-admin", prefix: str | None = None,
-                  edge_aliases: tuple[str, ...] = ("127.0.0.1",)) -> Iterator[RunningWorld]:
+                  edge_aliases: tuple[str, ...] = ("127.0.0.1",),
+                  transfers: Settings | None = None) -> Iterator[RunningWorld]:
     """Serve ``source`` until the block ends.
 
     Args:
@@ -117,6 +119,7 @@ def running_world(source: World | Registry | str = "default", *, port: int | Non
         prefix: the IPv4 /16 for scenarios (default: a random 127.x.0.0/16); a World or a
             Registry is served on the addresses it already has.
         edge_aliases: addresses that answer as the Cloudflare edge.
+        transfers: who may AXFR/IXFR, and which secondaries get NOTIFY (default: nobody).
     """
     network = None
     if prefix is not None:
@@ -129,7 +132,7 @@ def running_world(source: World | Registry | str = "default", *, port: int | Non
     api_server: ApiServer | None = None
     server: DnsServer | None = None
     try:
-        server = _start_dns(registry, journal, loop, port, edge_aliases)
+        server = _start_dns(registry, journal, loop, port, edge_aliases, transfers)
         world = RunningWorld(registry, server, server.port, journal, loop)
         if api:
             app = load_app(registry, journal, admin_token)
@@ -142,11 +145,13 @@ def running_world(source: World | Registry | str = "default", *, port: int | Non
 
 
 def _start_dns(registry: Registry, journal: QueryJournal, loop: asyncio.AbstractEventLoop,
-               port: int | None, edge_aliases: tuple[str, ...]) -> DnsServer:
+               port: int | None, edge_aliases: tuple[str, ...],
+               transfers: Settings | None = None) -> DnsServer:
     """Start the DNS server; on a random port, retry another when the port is taken."""
     for attempt in range(PORT_ATTEMPTS):
         chosen = port if port is not None else random.randint(*PORT_RANGE)
-        server = DnsServer(registry, port=chosen, edge_aliases=edge_aliases, journal=journal)
+        server = DnsServer(registry, port=chosen, edge_aliases=edge_aliases, journal=journal,
+                           transfers=transfers)
         try:
             asyncio.run_coroutine_threadsafe(server.start(), loop).result(30)
             return server

@@ -1,0 +1,174 @@
+"""SOA serials that move with every change to a zone, and the bounded history IXFR serves.
+
+``ZoneHistory.stamp(view)`` takes a freshly compiled view and returns it with every zone's
+SOA serial set: a zone whose served content (records, delegations, glue) is the same as last
+time keeps its serial; one that changed gets the next serial (RFC 1982 §3.1 addition, so it
+is "greater" for every secondary holding the old one) and a ``Delta`` - the records removed
+and added, in zone-file form - is kept for IXFR (RFC 1995 §4). The history of each zone is
+bounded in entries and in records; a secondary asking from older serials gets the whole zone.
+
+A zone is known by (role, host, apex): the Cloudflare edge serves the same zones on every
+branded and ACNS address, so one serial per zone there; another host's zones are its own.
+Serials start from the compiled SOA (what a zone file export of the same world holds) and
+live as long as the process: a restarted acns-dns starts again from the compiled serials.
+Imports: view, export (the zone-file form of a zone).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from acns_dns.dns import export
+from acns_dns.dns.view import RR, Role, Server, View, ZoneData, _negative_or_none
+
+Key = tuple[str, str, str]  # (role, host name for other hosts else "", apex)
+SERIAL_SPACE = 1 << 32  # RFC 1982 §2: SERIAL_BITS = 32
+HISTORY_ENTRIES = 64  # deltas kept per zone
+HISTORY_RECORDS = 200_000  # records kept in the deltas of one zone, at most
+
+
+def serial_of(soa: RR) -> int:
+    """The SERIAL field of an SOA record's rdata (RFC 1035 §3.3.13)."""
+    return int(soa.rdata.split()[2])
+
+
+def next_serial(serial: int) -> int:
+    """``serial`` + 1 in serial number arithmetic (RFC 1982 §3.1); 0 is skipped, as BIND does."""
+    following = (serial + 1) % SERIAL_SPACE
+    return following or 1
+
+
+def serial_lt(a: int, b: int) -> bool:
+    """``a`` < ``b`` in serial number arithmetic (RFC 1982 §3.2)."""
+    return a != b and ((a < b and b - a < 1 << 31) or (a > b and a - b > 1 << 31))
+
+
+def key_for(server: Server, apex: str) -> Key:
+    """Which zone ``apex`` served by ``server`` is, across servers and views."""
+    return (server.role.value, server.label if server.role is Role.HOST else "", apex)
+
+
+@dataclass(frozen=True)
+class Delta:
+    """One change of a zone: from ``old_soa`` to ``new_soa``, what went and what came."""
+
+    old_soa: RR
+    new_soa: RR
+    removed: tuple[RR, ...]
+    added: tuple[RR, ...]
+
+
+@dataclass
+class _Tracked:
+    source: ZoneData  # as compiled, with the compiled serial
+    stamped: ZoneData  # as served, with our serial
+    alongside: frozenset[str]
+    deltas: deque[Delta]
+
+
+def _content(zone: ZoneData) -> tuple[object, ...]:
+    return (dict(zone.rrsets), dict(zone.cuts), dict(zone.addresses), zone.sibling_glue)
+
+
+def _same(a: ZoneData, b: ZoneData) -> bool:
+    return a is b or _content(a) == _content(b)
+
+
+def _with_serial(zone: ZoneData, serial: int) -> ZoneData:
+    fields = zone.soa.rdata.split()
+    if int(fields[2]) == serial:
+        return zone
+    fields[2] = str(serial)
+    soa = RR(zone.soa.name, "SOA", zone.soa.ttl, " ".join(fields))
+    soa.encoded()
+    rrsets = dict(zone.rrsets)
+    rrsets[(zone.apex, "SOA")] = (soa,)
+    return dataclasses.replace(zone, rrsets=MappingProxyType(rrsets), soa=soa,
+                               negative=_negative_or_none(soa))
+
+
+def transferable(zone: ZoneData, alongside: frozenset[str] | Mapping[str, object]) -> list[RR]:
+    """What a secondary gets for ``zone``: its zone-file records, SOA first."""
+    return export.zone_records(zone, alongside)
+
+
+class ZoneHistory:
+    """Serials and deltas of every zone one DNS server has served.
+
+    Args:
+        entries: deltas kept per zone.
+        records: records kept in one zone's deltas, at most.
+    """
+
+    def __init__(self, entries: int = HISTORY_ENTRIES, records: int = HISTORY_RECORDS) -> None:
+        self.entries, self.records = entries, records
+        self._zones: dict[Key, _Tracked] = {}
+        self._lock = threading.Lock()
+
+    def stamp(self, view: View) -> tuple[View, list[Key]]:
+        """``view`` with every zone's serial set, and the zones whose serial moved."""
+        with self._lock:
+            changed: list[Key] = []
+            mappings: dict[int, Mapping[str, ZoneData]] = {}
+            for server in view.listing:
+                if id(server.zones) not in mappings:
+                    alongside = frozenset(server.zones)
+                    mappings[id(server.zones)] = MappingProxyType({
+                        apex: self._stamp_zone(key_for(server, apex), zone, alongside, changed)
+                        for apex, zone in server.zones.items()})
+            rebuilt = {id(server): dataclasses.replace(server, zones=mappings[id(server.zones)])
+                       for server in view.listing}
+            servers = {address: rebuilt.get(id(server), server) for address, server in view.servers.items()}
+            stamped = dataclasses.replace(view, servers=MappingProxyType(servers),
+                                          listing=tuple(rebuilt[id(s)] for s in view.listing))
+            return stamped, changed
+
+    def _stamp_zone(self, key: Key, zone: ZoneData, alongside: frozenset[str],
+                    changed: list[Key]) -> ZoneData:
+        tracked = self._zones.get(key)
+        if tracked is None:
+            self._zones[key] = _Tracked(zone, zone, alongside, deque(maxlen=self.entries))
+            return zone
+        if zone is tracked.stamped or (alongside == tracked.alongside and _same(zone, tracked.source)):
+            return tracked.stamped
+        old = tracked.stamped
+        new = _with_serial(zone, next_serial(serial_of(old.soa)))
+        before = _without_soa(old, transferable(old, tracked.alongside))
+        after = _without_soa(new, transferable(new, alongside))
+        delta = Delta(old.soa, new.soa, tuple(sorted(before - after, key=_order)),
+                      tuple(sorted(after - before, key=_order)))
+        tracked.deltas.append(delta)
+        while sum(len(d.removed) + len(d.added) for d in tracked.deltas) > self.records:
+            tracked.deltas.popleft()
+        tracked.source, tracked.stamped, tracked.alongside = zone, new, alongside
+        changed.append(key)
+        return new
+
+    def deltas_since(self, key: Key, serial: int, current: int) -> list[Delta] | None:
+        """The deltas from ``serial`` up to ``current``, or None when history does not reach."""
+        with self._lock:
+            tracked = self._zones.get(key)
+            deltas = list(tracked.deltas) if tracked is not None else []
+        for index, delta in enumerate(deltas):
+            if serial_of(delta.old_soa) == serial:
+                path = deltas[index:]
+                return path if path and serial_of(path[-1].new_soa) == current else None
+        return None
+
+    def serial(self, key: Key) -> int | None:
+        """The serial zone ``key`` is served with now (None: never seen)."""
+        tracked = self._zones.get(key)
+        return None if tracked is None else serial_of(tracked.stamped.soa)
+
+
+def _without_soa(zone: ZoneData, records: list[RR]) -> set[RR]:
+    return {rr for rr in records if rr.rtype != "SOA" or rr.name != zone.apex}
+
+
+def _order(rr: RR) -> tuple[tuple[str, ...], str, str]:
+    return (tuple(reversed(rr.name.split("."))), rr.rtype, rr.rdata)
