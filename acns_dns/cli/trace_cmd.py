@@ -44,7 +44,8 @@ def run_trace(args: argparse.Namespace) -> int:
     if args.json:
         hops = [{k: v for k, v in asdict(hop).items() if k != "reply"} for hop in result.hops]
         print(json.dumps({"qname": result.qname, "qtype": result.qtype, "status": result.status,
-                          "verdict": result.verdict, "answer": result.answer, "hops": hops}, indent=1))
+                          "verdict": result.verdict, "answer": result.answer, "hops": hops,
+                          "situation": result.situation, "resolvers": result.resolvers}, indent=1))
     else:
         print(trace.render(result))
     return 0 if result.status != "fail" else 1

@@ -62,6 +62,7 @@ class Expect:
     reason: list[str] = field(default_factory=list)  # substrings of its own log lines (naming the zone)
     seconds: float = 0.0  # as measured when recorded (informative, not compared)
     recovery: str = ""  # what --fix measured, in words (informative)
+    says: str = ""  # the outcome in a few words, where the log line alone does not say it
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Walks root -> TLD -> zone the way a resolver does, over real sockets, and says at every hop
 what was referred, which glue came with the referral (in-domain, sibling or unrelated, per
-RFC 9471 §2) and — when resolution fails — where and why, with what BIND and unbound do at
-that point (spec dns-behaviour §2). Name server names without usable glue are resolved by a
-nested walk, with dependency cycles detected. Imports: names, probe.
+RFC 9471 §2) and — when resolution fails — where and why. It ends with what each real
+resolver does in that situation, quoted from the recorded matrix (``evidence``), never from
+memory. Name server names without usable glue are resolved by a nested walk, with dependency
+cycles detected. Imports: names, probe, evidence.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 
-from acns_dns.lab import probe
+from acns_dns.lab import evidence, probe
 from acns_dns.world import names
 from acns_dns.world.names import GlueKind
 
@@ -45,6 +46,9 @@ class Trace:
     verdict: str = ""
     answer: list[str] = field(default_factory=list)
     addresses: list[str] = field(default_factory=list)  # A/AAAA values of the answer
+    # the situation it ended in (evidence.SITUATIONS): what real resolvers do is recorded for it
+    situation: str = ""
+    resolvers: list[str] = field(default_factory=list)
 
 
 class Tracer:
@@ -52,11 +56,16 @@ class Tracer:
 
     def __init__(self, root: str, port: int = 5300, timeout: float = 1.0) -> None:
         self.root, self.port, self.timeout = root, port, timeout
+        self._sibling_glue = True  # off while checking whether a walk needs it
 
     def trace(self, qname: str, qtype: str = "A") -> Trace:
         """Resolve ``qname``/``qtype`` iteratively and explain each hop."""
         result = Trace(names.normalize(qname, hostname=False, min_labels=0), qtype.upper())
         self._walk(result, result.qname, result.qtype, depth=0, resolving=frozenset())
+        if not result.situation:
+            result.situation = "ok" if result.status != "fail" else ""
+        if result.situation:
+            result.resolvers = evidence.what_resolvers_do(result.situation)
         return result
 
     def addresses_of(self, host: str, depth: int = 0, resolving: frozenset[str] = frozenset(),
@@ -83,6 +92,7 @@ class Tracer:
             if reply is None or reply.response is None:
                 result.verdict = (f"no name server of {names.fqdn(zone)} answered ({'; '.join(hop.lines)}): "
                                   "a lame delegation — resolvers answer SERVFAIL")
+                result.situation = result.situation or "unreachable"
                 return
             message = reply.response
             if message.answer:
@@ -111,9 +121,9 @@ class Tracer:
             if child in resolving:
                 hop.outcome = f"referral to {names.fqdn(child)} again"
                 result.verdict = (f"a dependency cycle: finding {qname} leads back to {names.fqdn(child)}, "
-                                  "whose own name servers are being looked up (unbound: 'skipping target "
-                                  "due to dependency cycle'); only glue in the parent breaks it "
-                                  "(RFC 9471 §2.3)")
+                                  "whose own name servers are being looked up; only glue in the parent "
+                                  "breaks it (RFC 9471 §2.3)")
+                result.situation = "cycle"
                 return
             servers = self._follow(result, hop, message, zone, child, depth, resolving)
             if not servers:
@@ -149,12 +159,17 @@ class Tracer:
             kind = names.glue_kind(target, child, zone)
             glue = probe.addresses(message, target)
             hop.lines.append(f"{target}: {kind.value}, glue: {', '.join(glue) if glue else 'none'}")
-            usable = [a for a in glue if ":" not in a]
+            allowed = self._sibling_glue or kind is not GlueKind.SIBLING
+            usable = [a for a in glue if ":" not in a and allowed]
             if not usable and kind is GlueKind.IN_DOMAIN:
                 problems.append(f"{target} is in-domain but the referral has no glue for it "
-                                "(RFC 9471 §3.1: that glue is mandatory; BIND logs 'missing mandatory "
-                                "glue', unbound cannot reach it)")
+                                "(RFC 9471 §3.1: that glue is mandatory)")
+                result.situation = result.situation or "missing-glue"
                 continue
+            if usable and kind is GlueKind.SIBLING and depth == 0 and not result.situation:
+                # would the walk work without this glue? BIND 9.18 does not use it here
+                if self._needs_sibling_glue(target, child, depth, resolving):
+                    result.situation = "sibling-cycle"
             if not usable and not servers and names.parent(target) not in failed_zones:
                 # like a resolver: look names up, one at a time, until one works
                 usable = self._lookup(result, target, depth, resolving | {child}, problems)
@@ -166,6 +181,17 @@ class Tracer:
                               f"reached: {'; '.join(problems) or 'no addresses'} — resolvers answer SERVFAIL")
         return servers
 
+    def _needs_sibling_glue(self, target: str, child: str, depth: int, resolving: frozenset[str]) -> bool:
+        """True when ``target`` cannot be found without the sibling glue: a cycle through ``child``."""
+        nested = Trace(target, "A")
+        self._sibling_glue = False
+        try:
+            self._walk(nested, target, "A", depth + 1, resolving | {child})
+        finally:
+            self._sibling_glue = True
+        cycle = nested.situation == "cycle" or "dependency cycle" in nested.verdict
+        return nested.status == "fail" and cycle
+
     def _lookup(self, result: Trace, target: str, depth: int, resolving: frozenset[str],
                 problems: list[str]) -> list[str]:
         if depth >= MAX_DEPTH:
@@ -175,6 +201,7 @@ class Tracer:
         found = [a for a in nested.addresses if ":" not in a]
         if not found:
             problems.append(f"{target} could not be resolved: {_root_cause(nested.verdict)}")
+            result.situation = result.situation or nested.situation
         return found
 
 
@@ -199,4 +226,9 @@ def render(trace: Trace) -> str:
         out.extend(f"     {line}" for line in hop.lines)
     label = "OK" if trace.status in ("answer", "nxdomain", "nodata") else "FAIL"
     out.append(f"{label}: {trace.verdict}")
+    if trace.situation == "sibling-cycle":
+        out.append("note: only the sibling glue breaks a dependency cycle here (RFC 9471 §2.3)")
+    if trace.resolvers:
+        out.append(";; what real resolvers do here:")
+        out.extend(f";;   {line}" for line in trace.resolvers)
     return "\n".join(out)
