@@ -6,13 +6,14 @@ import importlib.util
 import json
 import os
 import random
+import resource
 import select
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -148,3 +149,33 @@ def test_servers_table_and_bad_scenario(capsys: pytest.CaptureFixture[str]) -> N
     assert "ns1.example.com" in capsys.readouterr().out
     assert cli.main(["servers", "--scenario", "no-such-thing"]) == 2
     assert "no-such-thing" in capsys.readouterr().err
+
+
+def _limited(soft: int, hard: int) -> Callable[[], None]:
+    """Run in the child before exec: the open-file limits ``serve`` starts with."""
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return apply
+
+
+def test_serve_raises_its_descriptor_limit_and_says_how_many_addresses_fit() -> None:
+    port = _free_port()
+    command = [*ACNS, "serve", "--port", str(port), "--no-api", "--listen-prefix", _prefix()]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          preexec_fn=_limited(256, 4096),
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"}) as process:
+        try:
+            lines = _banner(process)
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=10)
+    line = next(line for line in lines if "open-file limit" in line)
+    assert "open-file limit 4096 (raised from 256): room for 1,760 addresses" in line
+
+
+def test_serve_refuses_a_world_larger_than_its_descriptors() -> None:
+    command = [*ACNS, "serve", "--port", str(_free_port()), "--no-api", "--listen-prefix", _prefix()]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=30, preexec_fn=_limited(100, 100))
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert "addresses to serve, but with a limit of 100 open files" in done.stderr
+    assert "ulimit -Hn" in done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import socket
 import struct
+import threading
 import time
 from collections.abc import Iterator
 
@@ -234,3 +235,34 @@ def test_question_name_limit_is_255_octets(served: RunningWorld, total: int, rco
         if rcode == dns.rcode.NOERROR:
             message = dns.message.from_wire(reply)  # a client can parse what we echo
             assert message.authority  # a referral to example.com
+
+
+def test_start_serves_every_address_it_reports_while_the_world_changes() -> None:
+    """Sockets are watched as they are bound: when start returns, every address answers at once,
+    also while another thread adds and releases addresses (no socket is handed over later)."""
+    registry = build_registry(random_network())
+    stop = threading.Event()
+
+    def churn() -> None:
+        for i in range(200):
+            if stop.is_set():
+                return
+            registry.add_nameserver(ACCOUNT, f"churn{i}.example.com", 2)
+            registry.delete_nameserver(ACCOUNT, f"churn{i}.example.com")
+
+    for _ in range(3):
+        worker = threading.Thread(target=churn)
+        with running_world(registry) as world:
+            reported = [address for address, transport in world.server.bound if transport == "udp"]
+            worker.start()  # the addresses reported stay; others come and go meanwhile
+            try:
+                for address in reported:
+                    if ":" in address:
+                        continue
+                    assert world.query(".", "SOA", at=address, timeout=2).rcode() in (
+                        dns.rcode.NOERROR, dns.rcode.REFUSED)
+                    world.query(".", "SOA", at=address, tcp=True, timeout=2)
+            finally:
+                stop.set()
+                worker.join(10)
+        stop.clear()

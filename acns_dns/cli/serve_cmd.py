@@ -21,7 +21,7 @@ from typing import Any
 from acns_dns.api.http_server import ApiServer, ApiUnavailable, load_app
 from acns_dns.dns import transfer
 from acns_dns.dns.journal import QueryJournal
-from acns_dns.dns.server import BindError, DnsServer, new_event_loop
+from acns_dns.dns.server import BindError, DnsServer, capacity, new_event_loop, raise_descriptor_limit
 from acns_dns.dns.view import Role, View, compile_view, describe
 from acns_dns.world import addressing, scenario, snapshot
 from acns_dns.world.changes import Change
@@ -99,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"acns-dns serve: {exc}", file=sys.stderr)
         return 2
     registry = Registry(world)
+    args.descriptors = raise_descriptor_limit()  # one UDP and one TCP socket per address
     if args.state:
         state = args.state
 
@@ -166,7 +167,9 @@ async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Eve
             return EXIT_BIND
     if dns.transfers.settings.allow or dns.transfers.settings.notify_ports or dns.transfers.settings.notify:
         print(transfer_line(dns.transfers.settings), flush=True)
-    print(banner(dns.view, args.port, dns.unbound, registry.world, api, admin_token, api_note), flush=True)
+    limits = descriptor_line(args.descriptors, len(dns.view.servers))
+    print(banner(dns.view, args.port, dns.unbound, registry.world, api, admin_token, api_note, limits),
+          flush=True)
     await stop.wait()
     print("acns-dns serve: stopping", file=sys.stderr)
     if api is not None:
@@ -192,6 +195,15 @@ async def _start_api(where: str, registry: Registry, journal: QueryJournal,
 
 
 # --- what is printed ----------------------------------------------------------------------
+
+def descriptor_line(limits: tuple[int, int], addresses: int) -> str:
+    """How many addresses this process can serve under its open-file limit."""
+    before, now = limits
+    room = capacity(now)
+    raised = f" (raised from {before})" if now > before else ""
+    return (f"open-file limit {now}{raised}: room for {room.addresses:,} addresses "
+            f"and {room.tcp_connections:,} TCP connections; this world has {addresses}")
+
 
 def dig_line(address: str, port: int, qname: str, qtype: str, norec: bool = True) -> str:
     """A ready-to-paste dig command."""
@@ -241,7 +253,7 @@ def _probe(role: Role, zones: Any, name: str, world: World, example: str | None)
 
 
 def banner(view: View, port: int, unbound: dict[str, str], world: World, api: ApiServer | None,
-           admin_token: str, api_note: str) -> str:
+           admin_token: str, api_note: str, limits: str = "") -> str:
     """What ``serve`` prints once everything listens."""
     lines = [f"acns-dns: serving {len(view.listing)} name servers on port {port} (UDP and TCP)"]
     if world.description:
@@ -249,6 +261,8 @@ def banner(view: View, port: int, unbound: dict[str, str], world: World, api: Ap
     lines += ["", *role_lines(view, port, world)]
     if unbound:
         lines += ["", f"  not listening on {len(unbound)} address(es), e.g. {next(iter(unbound.values()))}"]
+    if limits:
+        lines += ["", f"  {limits}"]
     lines.append("")
     if api is None:
         lines.append(api_note)

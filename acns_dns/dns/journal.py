@@ -76,10 +76,10 @@ class QueryJournal:
         """Append the entry for a reply; its flags are read from the reply when asked for."""
         self._entries.append((time.time(), server, client, transport, (qname, qtype, rcode), reply))
 
-    def add(self, server: str, client: str | tuple[object, ...], transport: str, outline: Outline,
-            reply: bytes) -> None:
-        """``record_reply`` with the outline already as one tuple (the per-query path)."""
-        self._entries.append((time.time(), server, client, transport, outline, reply))
+    def add(self, when: float, server: str, client: str | tuple[object, ...], transport: str,
+            outline: Outline, reply: bytes) -> None:
+        """``record_reply`` with the time given and the outline as one tuple (the per-query path)."""
+        self._entries.append((when, server, client, transport, outline, reply))
 
     def entries(self, server: str | None = None, qname: str | None = None,
                 limit: int | None = None, under: Iterable[str] | None = None) -> list[JournalEntry]:

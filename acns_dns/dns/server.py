@@ -18,8 +18,10 @@ import asyncio
 import concurrent.futures
 import errno
 import logging
+import resource
 import socket
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 RCVBUF = 4 * 1024 * 1024  # bursts of queries are lost with the kernel default (spec benchmarking)
 LISTEN_BACKLOG = 1024  # a burst of connections waits in the kernel, not refused
 UDP_BATCH = 64  # datagrams answered per wake-up of a socket: one callback serves a burst
+RESERVED_DESCRIPTORS = 64  # stdio, the loop, the API socket and its connections, logs
 UDP_READ = 65535  # the largest datagram (a shorter buffer would cut a query silently)
 
 
@@ -65,6 +68,50 @@ def explain(cause: OSError, address: str, port: int) -> str:
                     f"`ip -6 addr add {address}/128 dev lo` (inside `unshare -rn` no root is needed)")
         return "address not available on this machine"
     return cause.strerror or str(cause)
+
+
+def raise_descriptor_limit() -> tuple[int, int]:
+    """Raise this process's open-file limit to its hard limit; (before, now)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+        except (ValueError, OSError):
+            return soft, soft
+        return soft, wanted
+    return soft, soft
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """How many addresses the descriptor limit leaves room for: two sockets each, after the
+    TCP connections' share and a reserve for the rest (API, logs, the loop itself)."""
+
+    limit: int
+    tcp_connections: int
+    addresses: int
+
+
+def capacity(limit: int | None = None) -> Capacity:
+    """The address capacity under ``limit`` (default: the current soft limit)."""
+    if limit is None:
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        limit = soft if soft != resource.RLIM_INFINITY else 1 << 20
+    connections = max(16, min(tcp.MAX_CONNECTIONS, limit // 8))
+    return Capacity(limit, connections, max(0, (limit - RESERVED_DESCRIPTORS - connections) // 2))
+
+
+class TooManyAddresses(BindError):
+    """The world has more addresses than the descriptor limit allows sockets for."""
+
+    def __init__(self, wanted: int, room: Capacity) -> None:
+        OSError.__init__(self, errno.EMFILE, (
+            f"this world has {wanted} addresses to serve, but with a limit of {room.limit} open "
+            f"files one process can serve {room.addresses} (2 sockets each, {room.tcp_connections} "
+            "kept for TCP connections); raise the hard limit (`ulimit -Hn`, LimitNOFILE= in a "
+            "systemd unit) or serve the world from NSD or Knot (`acns-dns export`)"))
+        self.address, self.port, self.transport = "", 0, "udp"
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -116,6 +163,7 @@ class DnsServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._tcp: tcp.TcpPool | None = None
+        self._now = time.time()  # when the current wake-up began (journal time stamps)
 
     # --- state ------------------------------------------------------------------------------
 
@@ -155,9 +203,13 @@ class DnsServer:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         idle, total, per_address, per_client = self._limits
+        room = capacity()
+        total = min(total, room.tcp_connections)  # connections never take the listeners' descriptors
         self._tcp = tcp.TcpPool(self._loop, self.answer_tcp, idle, total, per_address, per_client)
         self.notifier = Notifier(self._loop)
         self._responder = wire.Responder(self._compile(self.registry.world))
+        if len(self.view.servers) > room.addresses:
+            raise TooManyAddresses(len(self.view.servers), room)
         try:  # sockets are watched as they are bound: every address listed here answers now
             self._reconcile(self.view, strict=True)
         except BindError:
@@ -272,6 +324,7 @@ class DnsServer:
 
         The replies of one wake-up leave together after the reads, back to back, so the
         client is woken once per burst rather than once per reply."""
+        self._now = time.time()  # one clock reading per wake-up stamps its journal entries
         answer = self.answer
         recvfrom = sock.recvfrom
         replies = []
@@ -302,7 +355,7 @@ class DnsServer:
         seen = responder.replies.get((address, transport, data[2:]))
         if seen is not None:  # a repeated query: one lookup, one concatenation, one append
             reply = data[:2] + seen[0]
-            self.journal.add(address, client, transport, seen[1], reply)
+            self.journal.add(self._now, address, client, transport, seen[1], reply)
             return reply
         try:
             found = responder.respond(data, address, tcp=transport == "tcp")
@@ -324,6 +377,7 @@ class DnsServer:
         One message gets one reply, except a zone transfer (AXFR/IXFR: several messages,
         RFC 5936 §2.2), which ``transfer`` answers.
         """
+        self._now = time.time()
         if transfer.question_type(data) in transfer.TRANSFER_TYPES:
             try:
                 messages, qname, rcode = self.transfers.respond(self.view, data, address, client[0])
