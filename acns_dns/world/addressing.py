@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 
 from acns_dns.world.models import AddressPool, Network
 
@@ -80,7 +81,7 @@ def pool_offsets(pool: AddressPool | None) -> range:
 
 def lowest_free(network: Network, offsets: range, taken: Iterable[str]) -> tuple[str, str]:
     """The first pair in ``offsets`` whose IPv4 address is not taken."""
-    used = set(taken)
+    used = taken if isinstance(taken, AbstractSet) else set(taken)
     for offset in offsets:
         v4, v6 = pair(network, offset)
         if v4 not in used:
@@ -111,7 +112,7 @@ def allocate(
     Raises:
         PoolExhausted: every address is taken.
     """
-    used = set(taken)
+    used = taken if isinstance(taken, AbstractSet) else set(taken)
     owner = ns_name if owner is None else owner
     if len(offsets) == 0:
         raise PoolExhausted(f"no address can be handed out from {pool.prefix4} (offsets {offsets})")

@@ -12,7 +12,7 @@ import hashlib
 import math
 from collections.abc import Iterator
 
-from acns_dns.world import addressing, custom_ns_ops, names, zonefile
+from acns_dns.world import addressing, custom_ns_ops, indexes, names, zonefile
 from acns_dns.world.errors import (
     HierarchyConflict,
     InvalidInput,
@@ -199,7 +199,7 @@ def find_zone(world: World, zone_id: str) -> Zone:
 
 def zone_by_name(world: World, name: str) -> Zone | None:
     """The Cloudflare zone called ``name``, if any."""
-    return next((zone for zone in world.zones.values() if zone.name == name), None)
+    return indexes.of(world).zone_named(name)
 
 
 def create_zone(world: World, account_id: str, name: str, zone_id: str | None = None,
@@ -351,12 +351,7 @@ def _check_owner(world: World, zone: Zone, owner: str, rtype: str, ignore: str |
 
 def provider_zone(world: World, account_id: str, ns_name: str) -> Zone | None:
     """The account's zone closest above ``ns_name``: where its A/AAAA are created (§1.4)."""
-    best: Zone | None = None
-    for zone in world.zones.values():
-        if zone.account_id == account_id and names.is_subdomain(ns_name, zone.name):
-            if best is None or len(zone.name) > len(best.name):
-                best = zone
-    return best
+    return indexes.of(world).enclosing(ns_name, {account_id})
 
 
 def managed_records(world: World, zone: Zone) -> Iterator[DnsRecord]:

@@ -6,14 +6,14 @@ one set only, address assignment and release (one ``addressing.allocate`` for al
 address is never handed out twice whoever asks), the zone that holds a name's read-only A/AAAA
 records, which names a zone serves, and the parent/child hierarchy rule. Every function takes
 a draft ``World``; refusals raise before anything changes.
-Imports: names, errors, models, addressing, infrastructure.
+Imports: names, errors, models, addressing, infrastructure, indexes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from acns_dns.world import addressing, names
+from acns_dns.world import addressing, indexes, names
 from acns_dns.world.errors import (
     InvalidInput,
     InvalidName,
@@ -43,8 +43,8 @@ def owner_of(ns: CustomNameserver) -> str:
 
 def owned(world: World, kind: NsKind, owner: str, ns_set: int | None = None) -> list[CustomNameserver]:
     """The names ``owner`` holds (of one set when ``ns_set`` is given), in creation order."""
-    return [ns for ns in world.custom_ns if ns.kind == kind and owner_of(ns) == owner
-            and (ns_set is None or ns.ns_set == ns_set)]
+    held = indexes.of(world).owned(kind, owner)
+    return [ns for ns in held if ns_set is None or ns.ns_set == ns_set]
 
 
 def release_owner(kind: NsKind, owner: str, ns_name: str) -> str:
@@ -69,19 +69,13 @@ def provider_zone(world: World, ns: CustomNameserver) -> Zone | None:
     closest zone above the name in an account that may use it (None: published elsewhere)."""
     if ns.kind == "zone":
         return world.zones.get(ns.zone_id or "")
-    accounts = _accounts_of(world, ns)
-    best: Zone | None = None
-    for zone in world.zones.values():
-        if zone.account_id in accounts and names.is_subdomain(ns.ns_name, zone.name):
-            if best is None or len(zone.name) > len(best.name):
-                best = zone
-    return best
+    return indexes.of(world).enclosing(ns.ns_name, _accounts_of(world, ns))
 
 
 def provided_by(world: World, zone: Zone) -> Iterator[CustomNameserver]:
     """The names whose A/AAAA records Cloudflare keeps in ``zone``."""
-    for ns in world.custom_ns:
-        if names.is_subdomain(ns.ns_name, zone.name) and provider_zone(world, ns) is zone:
+    for ns in list(indexes.of(world).ns_below.get(zone.name, {}).values()):
+        if provider_zone(world, ns) is zone:
             yield ns
 
 
@@ -90,8 +84,11 @@ def names_near(world: World, account_id: str) -> set[str]:
     tenant's TCNS, its zones' ZCNS. Users may not make one of these an alias or re-address it."""
     account = world.accounts.get(account_id)
     tenant = account.tenant_id if account is not None else None
-    return {ns.ns_name for ns in world.custom_ns
-            if ns.account_id == account_id or (tenant is not None and ns.tenant_id == tenant)}
+    index = indexes.of(world)
+    near = {ns.ns_name for ns in index.ns_by_account.get(account_id, ())}
+    if tenant is not None:
+        near.update(ns.ns_name for ns in index.ns_by_tenant.get(tenant, ()))
+    return near
 
 
 def normalized(ns_name: str) -> str:
@@ -191,12 +188,13 @@ def clash(world: World, zone: Zone, ns_type: str, ns_set: int) -> Zone | None:
         return None  # a zone's own names serve that zone only
     kind, owner = setting_owner(world, zone, ns_type)
     accounts = tenant_accounts(world, owner) if kind == "tenant" else {owner}
-    for other in world.zones.values():
+    index = indexes.of(world)
+    above = [index.zone_named(name) for name in names.parents(zone.name) if name != zone.name]
+    for other in [*(z for z in above if z is not None), *index.zones_below(zone.name)]:
         if other.id == zone.id or other.account_id not in accounts:
             continue
-        related = names.is_subdomain(other.name, zone.name) or names.is_subdomain(zone.name, other.name)
         setting = other.nameservers
-        if related and setting.type == ns_type and setting.ns_set == ns_set:
+        if setting.type == ns_type and setting.ns_set == ns_set:
             return other
     return None
 

@@ -2,14 +2,16 @@
 
 Owns the parts of the world that a scenario declares rather than a user changes through the
 Cloudflare API: every function here takes a draft ``World`` and changes it in place (the
-registry applies it as one transaction). Imports: names, errors, models, addressing, zonefile.
+registry applies it as one transaction). Imports: names, errors, models, addressing, indexes, zonefile.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 
-from acns_dns.world import addressing, names
+from acns_dns.world import addressing, indexes, names
 from acns_dns.world.errors import InvalidInput, InvalidName, NotFound
 from acns_dns.world.models import (
     CloudflareEdge,
@@ -63,16 +65,38 @@ def _delegate_edge_zone(world: World) -> None:
         tld.hosts[ns.name] = HostObject(name=ns.name, ipv4=[ns.ipv4], ipv6=[ns.ipv6])
 
 
-def taken_addresses(world: World) -> set[str]:
+class Taken(AbstractSet[str]):
+    """The addresses some simulated server holds: the infrastructure's (few, listed now), the
+    custom nameservers' (many, from the world's index) and any ``add``-ed since."""
+
+    def __init__(self, world: World) -> None:
+        pairs = [(world.root_ipv4, world.root_ipv6)]
+        pairs += [(ns.ipv4, ns.ipv6) for ns in world.other_root_servers]
+        pairs += [(tld.ipv4, tld.ipv6) for tld in world.tlds.values()]
+        pairs += [(ns.ipv4, ns.ipv6) for tld in world.tlds.values() for ns in tld.extra_servers]
+        pairs += [(ns.ipv4, ns.ipv6) for ns in world.cloudflare.nameservers]
+        pairs += [(ns.ipv4, ns.ipv6) for host in world.hosts.values() for ns in host.nameservers]
+        self._own = {address for pair in pairs for address in pair if address}
+        self._custom = indexes.of(world).ns_addresses
+
+    def __contains__(self, address: object) -> bool:
+        return address in self._own or address in self._custom
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._own
+        yield from (address for address in self._custom if address not in self._own)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def add(self, address: str) -> None:
+        """Count ``address`` as taken from now on (in this object only)."""
+        self._own.add(address)
+
+
+def taken_addresses(world: World) -> Taken:
     """Every IPv4 and IPv6 address some simulated server holds (BYOIP prefixes may overlap)."""
-    pairs = [(world.root_ipv4, world.root_ipv6)]
-    pairs += [(ns.ipv4, ns.ipv6) for ns in world.other_root_servers]
-    pairs += [(tld.ipv4, tld.ipv6) for tld in world.tlds.values()]
-    pairs += [(ns.ipv4, ns.ipv6) for tld in world.tlds.values() for ns in tld.extra_servers]
-    pairs += [(ns.ipv4, ns.ipv6) for ns in world.cloudflare.nameservers]
-    pairs += [(ns.ipv4, ns.ipv6) for host in world.hosts.values() for ns in host.nameservers]
-    pairs += [(ns.ipv4, ns.ipv6) for ns in world.custom_ns]
-    return {address for pair in pairs for address in pair if address}
+    return Taken(world)
 
 
 def add_tld(world: World, name: str, glue_policy: str = "sibling") -> Tld:

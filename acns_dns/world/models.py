@@ -10,11 +10,21 @@ Imports: names only.
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+import types
+from functools import cache
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from acns_dns.world import names
+from acns_dns.world import names, undo
 
 NsType = Literal["cloudflare.standard", "custom.account", "custom.tenant", "custom.zone"]
 NsKind = Literal["account", "tenant", "zone"]  # who owns a custom nameserver name
@@ -25,8 +35,46 @@ GluePolicy = Literal["in-domain", "sibling"]
 SNAPSHOT_FORMAT: Literal["acns-dns/world/1"] = "acns-dns/world/1"
 
 
+@cache
+def _containers(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` that hold a list or a dict (possibly optional)."""
+    found = []
+    for name, field in cls.model_fields.items():
+        kinds = [field.annotation]
+        if get_origin(field.annotation) in (Union, types.UnionType):
+            kinds = list(get_args(field.annotation))
+        if any(get_origin(kind) in (list, dict) or kind in (list, dict) for kind in kinds):
+            found.append(name)
+    return tuple(found)
+
+
 class _Model(BaseModel):
+    """A world model: its lists and dicts are tracked and its assignments noted, so a change
+    made in place can be rolled back (``undo``) and indexes hear of it."""
+
     model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    @model_validator(mode="after")
+    def _track_containers(self) -> Any:
+        values = self.__dict__
+        for name in _containers(type(self)):
+            values[name] = undo.track(values[name], self, name)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            super().__setattr__(name, value)
+            return
+        undo.note_attr(self, name)
+        super().__setattr__(name, undo.track(value, self, name))
+        self._attr_changed(name)
+
+    def _attr_changed(self, name: str) -> None:
+        """``name`` was assigned (or restored by a rollback)."""
+
+    def _container_changed(self, field: str, key: Any, old: Any, new: Any) -> None:
+        """The list or dict in ``field`` changed: at ``key`` (dicts) from ``old`` to ``new``
+        (``undo.MISSING`` when absent or unknown)."""
 
 
 class Record(_Model):
@@ -290,3 +338,18 @@ class World(_Model):
     hosts: dict[str, DnsHost] = {}
     tickets: list[Ticket] = []
     released: dict[str, str] = {}  # freed IPv4 address -> "account/ns_name" that held it, oldest first
+    _index: Any = PrivateAttr(default=None)  # indexes.WorldIndex, built on first use
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is (whether an index was built does not matter)."""
+        if not isinstance(other, World):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    def _attr_changed(self, name: str) -> None:
+        if self._index is not None:
+            self._index.attr_changed(name)
+
+    def _container_changed(self, field: str, key: Any, old: Any, new: Any) -> None:
+        if self._index is not None:
+            self._index.container_changed(field, key, old, new)

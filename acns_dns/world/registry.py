@@ -1,12 +1,17 @@
 """The one mutable world and the single door every change goes through.
 
-``Registry`` holds the ``World`` behind one lock. Each operation runs on a deep copy of the
-world; only when it returns is the copy swapped in, so a refused operation changes nothing and
-a reader never sees half a change. After each change the registry bumps ``version`` and tells
-its listeners with what changed (``Change``; the DNS server recompiles its view there). A
-commit hook (the durable state journal) runs after an operation succeeds and before it is
-published: if the hook raises, the change is dropped. Method names follow what a user does
-(seed steps) and match the API verbs. Imports: changes, models and the operations modules.
+``Registry`` holds the ``World`` behind one lock. An operation changes the world in place
+while an undo log records the first change of each attribute, dict key and list (``undo``);
+if it raises, or the commit hook does, the log is rolled back and the world is exactly as
+before: a refused operation changes nothing, and nothing is copied whatever the world's size.
+The world's indexes (``indexes``) follow every change, rollbacks included. After each change
+the registry bumps ``version`` and tells its listeners what changed (``Change``, derived from
+the log by ``touched``; the DNS server recompiles only that). A commit hook (the durable state
+journal) runs after an operation succeeds and before it is published: if the hook raises, the
+change is dropped. The world is live: read it under the lock (``read``, or ``with
+registry.lock``), not from another thread while an operation runs. Method names follow what
+a user does (seed steps) and match the API verbs. Imports: changes, models, undo, indexes,
+touched and the operations modules.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from acns_dns.world import cloudflare_ops, infrastructure, record_ops, registrar_ops
+from acns_dns.world import cloudflare_ops, indexes, infrastructure, record_ops, registrar_ops, touched, undo
 from acns_dns.world.changes import Change
 from acns_dns.world.models import (
     Account,
@@ -68,14 +73,28 @@ class Registry:
         with self._lock:
             self._commit_hook = hook
 
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock every operation holds: hold it to read the world from another thread."""
+        return self._lock
+
     def apply(self, operation: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run ``operation(draft_world, *args)``; keep the draft only if it returns."""
+        """Run ``operation(world, *args)`` in place; if it (or the commit hook) raises, undo it."""
         with self._lock:
-            draft = self._world.model_copy(deep=True)
-            result = operation(draft, *args, **kwargs)
-            if self._commit_hook is not None:
-                self._commit_hook(operation, args, kwargs)
-            self._publish(draft, Change.EVERYTHING)
+            world = self._world
+            indexes.of(world)  # built before the operation, so it follows every change
+            log = undo.begin()
+            try:
+                result = operation(world, *args, **kwargs)
+                change = touched.change_of(world, log)
+                if self._commit_hook is not None:
+                    self._commit_hook(operation, args, kwargs)
+            except BaseException:
+                undo.end()
+                log.rollback()
+                raise
+            undo.end()
+            self._publish(world, change)
             return result
 
     def replace(self, world: World) -> None:
