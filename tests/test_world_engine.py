@@ -183,7 +183,8 @@ class EngineMachine(RuleBasedStateMachine):
 
     @rule(refuse=st.booleans(), zone=ZONES, ttl=st.sampled_from([60, 3600, 5]))
     def zone_settings(self, refuse: bool, zone: str, ttl: int) -> None:
-        self.run(refuse, settings_ops.set_zone_settings, self.zone_id(zone), {"ns_ttl": ttl, "soa": {"ttl": 900}})
+        self.run(refuse, settings_ops.set_zone_settings, self.zone_id(zone),
+                 {"ns_ttl": ttl, "soa": {"ttl": 900}})
 
     @rule(refuse=st.booleans(), zone=ZONES, kind=st.sampled_from(["full", "partial"]))
     def zone_type(self, refuse: bool, zone: str, kind: str) -> None:
@@ -241,7 +242,7 @@ def test_an_operation_reports_only_what_it_touched() -> None:
     registry.add_nameserver(ACME, "ns2.example.com")
     registry.use_custom_nameservers(ids.child_zone)
     assert seen[-1] == Change(zones=frozenset({"sub.example.com"}))
-    registry.add_nameserver(ACME, "ns3.example.com")  # the child's NS RRset grows, the parent holds the A/AAAA
+    registry.add_nameserver(ACME, "ns3.example.com")  # the child's NS RRset grows; the parent has its A/AAAA
     assert seen[-1] == Change(zones=frozenset({"example.com", "sub.example.com"}), servers=True)
     registry.set_glue(EXTERNAL, "ns1.vanity.net", ["192.0.2.8"], [])
     assert seen[-1] == Change(tld_entries=frozenset({"ns1.vanity.net"}))
@@ -259,7 +260,9 @@ def test_a_failed_commit_hook_restores_order_and_indexes() -> None:
         raise HookRefused("disk full")
 
     registry.set_commit_hook(refuse)
-    for call in (lambda: registry.delete_zone(ids.parent_zone), lambda: registry.delete_nameserver(ACME, "ns1.example.com")):
+    calls = (lambda: registry.delete_zone(ids.parent_zone),
+             lambda: registry.delete_nameserver(ACME, "ns1.example.com"))
+    for call in calls:
         with pytest.raises(HookRefused):
             call()
         assert snapshot.dumps(registry.world) == before
