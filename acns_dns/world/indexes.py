@@ -196,7 +196,7 @@ class WorldIndex:
 def of(world: World) -> WorldIndex:
     """The world's index (built now if it has none yet)."""
     index = world._index
-    if index is None:
+    if index is None or index.world is not world:  # none yet, or a shallow copy's original's
         index = WorldIndex(world)
         world._index = index
     return index  # type: ignore[no-any-return]
