@@ -1,6 +1,7 @@
 """zonemaster-cli's full suite on the default world: no ERROR about name server counts
 (DELEGATION01, RFC 1034 §4.1) for a Cloudflare zone, a TLD or the root, and SOA RNAME mail
-domains that resolve (SYNTAX06). Runs in a network namespace (Zonemaster asks port 53 only).
+domains that resolve (SYNTAX06); likewise for zones on tenant and on zone custom nameservers.
+Runs in a network namespace (Zonemaster asks port 53 only).
 The loopback and ULA addresses of the lab remain ADDRESS01 errors by design.
 """
 
@@ -26,12 +27,16 @@ def _usable() -> bool:
 pytestmark = pytest.mark.skipif(not _usable(), reason="needs zonemaster-cli and user+network namespaces")
 
 
-def test_no_name_server_count_errors_and_rnames_resolve() -> None:
-    done = subprocess.run(["unshare", "-rn", sys.executable, str(LAB), "default", "example.com", "com", "."],
+@pytest.mark.parametrize(("scenario", "zones"), [
+    ("default", ["example.com", "com", "."]),
+    ("tenant", ["shop.com", "brand.com"]),  # a zone on tenant names, a zone on its own names
+])
+def test_no_name_server_count_errors_and_rnames_resolve(scenario: str, zones: list[str]) -> None:
+    done = subprocess.run(["unshare", "-rn", sys.executable, str(LAB), scenario, *zones],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     found: dict[str, list[dict[str, str]]] = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(found) == {"example.com", "com", "."}
+    assert set(found) == set(zones)
     for zone, messages in found.items():
         assert messages, f"zonemaster-cli said nothing about {zone}"
         assert not [m for m in messages if m["level"] == "CRASH"], messages
