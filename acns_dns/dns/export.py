@@ -1,23 +1,25 @@
-"""The world as RFC 1035 zone files and NSD configuration, to serve the same answers at scale.
+"""The world as RFC 1035 zone files and NSD, Knot or BIND configurations, to serve it at scale.
 
-Owns turning a compiled ``View`` into files under one directory; it reads the view only and
-nothing else in the package depends on it (DESIGN "Scale and what comes after one machine").
+Owns turning a compiled ``View`` into files under one directory, and the zone-file form of a
+zone (``zone_records``), which is also what a zone transfer carries (``transfer``), so a
+secondary holds exactly what an export writes (DESIGN "Scale and what comes after one machine").
 
-Approach: one NSD instance per *server group*. A group is a set of simulated servers that
+Approach: one server instance per *server group*. A group is a set of simulated servers that
 serve exactly the same zones: the root, each TLD registry, the Cloudflare edge (every branded
-and ACNS address plus the edge aliases), each other DNS host. NSD serves every zone it loads
-on every address it listens on, so one instance for the whole world would let the root answer
-for ``com`` itself instead of referring to it, and a TLD server answer for the Cloudflare zone
-instead of referring to it. One NSD per group, each with ``ip-address:`` lines for exactly the
-group's addresses, keeps the roles apart; all groups share one port, as acns-dns does. (Neither
-NSD nor Knot DNS can bind zones to listening addresses within one process; views would need
-BIND, which is not what the design asks for.) The export is a snapshot of one view: changes
-made later through the API are not followed; export again. The directory gets::
+and ACNS address plus the edge aliases), each other DNS host. NSD and Knot serve every zone
+they load on every address they listen on, so one instance for the whole world would let the
+root answer for ``com`` itself instead of referring to it, and a TLD server answer for the
+Cloudflare zone instead of referring to it. One instance per group, listening on exactly the
+group's addresses, keeps the roles apart; all groups share one port, as acns-dns does.
+Without ``primary_port`` the export is a snapshot of one view; with it every instance is a
+secondary of the running acns-dns and follows each change through NOTIFY and IXFR
+(``server_conf``). Addresses that appear later (a new ACNS name) are not listened on until
+the export is written and the instances started again. The directory gets::
 
     DIR/zones/<group>/<zone>.zone   one zone file per zone per group (root zone: root.zone)
-    DIR/nsd/<group>.conf            one nsd.conf per group
-    DIR/run/                        pid, log, zone list, xfrd state of every instance
-    DIR/nsd-run                     starts every group in the foreground, stops them together
+    DIR/<format>/<group>.conf       one nsd.conf, knot.conf or named.conf per group
+    DIR/run/                        pid, log, state of every instance
+    DIR/<format>-run                starts every group in the foreground, stops them together
 
 What a zone file cannot say, and is therefore left out or approximated:
 - Host objects (glue) are written only below a delegation of their zone: glue is occluded
@@ -30,7 +32,7 @@ What a zone file cannot say, and is therefore left out or approximated:
 - A registry whose glue policy is ``in-domain`` gets only glue that some delegation uses
   in-domain; NSD still adds such glue as sibling glue to other delegations that name it
   (NSD has no in-domain-only switch; RFC 9471 §3.2 leaves sibling glue to the server).
-Imports: names, view.
+Imports: names, view, server_conf.
 """
 
 from __future__ import annotations
@@ -40,11 +42,11 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from acns_dns.dns import server_conf
 from acns_dns.dns.view import RR, Role, View, ZoneData
 from acns_dns.world import names
 
-LAUNCHER = "nsd-run"
-RCVBUF = 4 * 1024 * 1024  # as acns-dns: bursts of queries are not dropped (spec benchmarking)
+LAUNCHER = "nsd-run"  # the launcher of the default format
 
 
 @dataclass(frozen=True)
@@ -69,15 +71,17 @@ class Export:
     directory: Path
     port: int
     groups: tuple[Group, ...]
+    fmt: str = "nsd"
+    primary_port: int | None = None
 
     def conf(self, group: Group) -> Path:
-        """The nsd.conf of ``group``."""
-        return self.directory / "nsd" / f"{group.name}.conf"
+        """The configuration of ``group`` (``nsd/<group>.conf``, ``knot/...``, ``bind/...``)."""
+        return self.directory / self.fmt / f"{group.name}.conf"
 
     @property
     def launcher(self) -> Path:
         """The script that starts every group."""
-        return self.directory / LAUNCHER
+        return self.directory / f"{self.fmt}-run"
 
 
 # --- zone files ---------------------------------------------------------------------------
@@ -180,66 +184,18 @@ def server_groups(view: View, ipv6: bool = True) -> list[Group]:
     return groups
 
 
-# --- nsd.conf -----------------------------------------------------------------------------
+# --- configurations -----------------------------------------------------------------------
 
-def nsd_conf(group: Group, directory: Path, port: int, ipv6: bool = True) -> str:
-    """The nsd.conf that serves ``group``'s zones on its addresses, writing only under ``directory``.
-
-    Settings from spec/benchmarking.md: RRL off (Debian enables it: a loopback benchmark would
-    measure the limiter), one server process, minimal responses (additional data only where
-    needed, like acns-dns), no database and no zone file writes.
-    """
-    run = directory / "run"
-    server = [f"ip-address: {address}" for address in group.addresses] + [
-        f"port: {port}",
-        f"do-ip6: {'yes' if ipv6 else 'no'}",
-        "ip-freebind: yes",  # IPv6 addresses this host lacks bind anyway; acns-dns skips them
-        "server-count: 1",
-        'username: ""',  # no privilege drop: the files under DIR belong to whoever exported
-        'chroot: ""',
-        f'zonesdir: "{directory / "zones"}"',
-        'database: ""',
-        "zonefiles-write: 0",
-        f'zonelistfile: "{run / group.name}.zonelist"',
-        f'xfrdfile: "{run / group.name}.xfrd.state"',
-        f'xfrdir: "{run}"',
-        f'pidfile: "{run / group.name}.pid"',
-        f'logfile: "{run / group.name}.log"',
-        "verbosity: 0",
-        "rrl-ratelimit: 0",
-        "rrl-whitelist-ratelimit: 0",
-        "minimal-responses: yes",
-        "refuse-any: no",
-        "hide-version: yes",  # acns-dns serves class IN only: CH version.bind is REFUSED
-        "hide-identity: yes",
-        f"receive-buffer-size: {RCVBUF}",
-    ]
-    zones = [f'zone:\n\tname: "{names.fqdn(apex)}"\n\tzonefile: "{group.zone_path(apex)}"'
-             for apex in sorted(group.zones)]
-    header = f"# {group.label}: {', '.join(names.fqdn(a) for a in sorted(group.zones))}"
-    body = "\n".join(f"\t{line}" for line in server)
-    return "\n".join([header, f"server:\n{body}", "remote-control:\n\tcontrol-enable: no", *zones]) + "\n"
+def nsd_conf(group: Group, directory: Path, port: int, ipv6: bool = True,
+             primary_port: int | None = None) -> str:
+    """The nsd.conf of ``group`` (``server_conf.nsd_conf``)."""
+    return server_conf.nsd_conf(group, directory, port, ipv6, primary_port)
 
 
 def launcher_text(export: Export) -> str:
-    """A bash script that runs one ``nsd -d`` per group and stops them all on exit."""
-    confs = " ".join(f'"$here/nsd/{group.name}.conf"' for group in export.groups)
-    return f"""#!/usr/bin/env bash
-# Serve the exported world with NSD: one instance per server group, all on port {export.port}.
-# Stops every instance when one exits or on Ctrl-C / SIGTERM. NSD=/path/to/nsd to override.
-set -u
-here="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
-nsd="${{NSD:-nsd}}"
-pids=()
-stop() {{ for pid in "${{pids[@]}}"; do kill "$pid" 2>/dev/null; done; wait; }}
-trap stop EXIT
-trap 'exit 130' INT TERM
-for conf in {confs}; do
-    "$nsd" -d -c "$conf" & pids+=("$!")
-done
-echo "NSD serving {len(export.groups)} server groups on port {export.port}" >&2
-wait -n
-"""
+    """A bash script that runs one instance per group and stops them all on exit."""
+    confs = [str(export.conf(group).relative_to(export.directory)) for group in export.groups]
+    return server_conf.launcher_text(export.fmt, confs, export.port)
 
 
 def _write(path: Path, text: str, mode: int = 0o644) -> None:
@@ -248,27 +204,37 @@ def _write(path: Path, text: str, mode: int = 0o644) -> None:
     path.chmod(mode)
 
 
-def export(view: View, directory: str | Path, port: int = 5300, ipv6: bool = True) -> Export:
-    """Write zone files, one nsd.conf per server group and the launcher under ``directory``.
+def export(view: View, directory: str | Path, port: int = 5300, ipv6: bool = True, fmt: str = "nsd",
+           primary_port: int | None = None) -> Export:
+    """Write zone files, one server configuration per server group and the launcher under ``directory``.
 
     Args:
         view: the compiled world (``compile_view(world, edge_aliases=...)``).
         directory: where everything goes; created if needed. Paths in the configuration are
-            absolute, so NSD may be started from anywhere.
+            absolute, so the servers may be started from anywhere.
         port: the port every group listens on.
         ipv6: also listen on the servers' IPv6 addresses.
+        fmt: ``nsd``, ``knot`` or ``bind``.
+        primary_port: make every instance a secondary of acns-dns serving this world on this
+            port (``serve --allow-transfer ... --notify-port PORT``); None serves the zone
+            files as they are.
     """
+    if fmt not in server_conf.FORMATS:
+        raise ValueError(f"export format {fmt!r}: expected one of {', '.join(server_conf.FORMATS)}")
     root = Path(directory).resolve()
     groups = tuple(server_groups(view, ipv6))
-    result = Export(root, port, groups)
+    result = Export(root, port, groups, fmt, primary_port)
     (root / "run").mkdir(parents=True, exist_ok=True)
+    for group in groups:
+        if fmt != "nsd":
+            (root / "run" / f"{fmt}-{group.name}").mkdir(parents=True, exist_ok=True)
     for group in groups:
         count = len(group.addresses)
         shown = ", ".join(group.addresses) if count <= 4 else f"{count} addresses"
         note = f"as served by {group.label} ({shown})"
         for apex, zone in group.zones.items():
             _write(root / "zones" / group.zone_path(apex), zone_text(zone, group.zones, note))
-        _write(result.conf(group), nsd_conf(group, root, port, ipv6))
+        _write(result.conf(group), server_conf.CONFS[fmt](group, root, port, ipv6, primary_port))
     _write(result.launcher, launcher_text(result), 0o755)
     return result
 
