@@ -3,11 +3,13 @@
 ``create_app`` wires the routers (one per resource), the error handlers and the OpenAPI
 document (``/openapi.json``). Routes are ``async def``, so every registry operation runs on the
 event loop thread, the same one the DNS server answers from.
+The teaching page (``/``, ``/docs``, ``/static``) comes from ``page``.
 Imports: the api modules, journal, registry, fastapi.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,6 +20,7 @@ from acns_dns.api import (
     custom_ns,
     dns_records,
     handlers,
+    page,
     sim_index,
     sim_registry,
     sim_world,
@@ -36,7 +39,9 @@ FAILURE_DOC: dict[int | str, dict[str, Any]] = {
 
 
 def create_app(
-    registry: Registry, *, journal: QueryJournal | None = None, admin_token: str | None = None
+    registry: Registry, *, journal: QueryJournal | None = None, admin_token: str | None = None,
+    inspector: Callable[[str, Sequence[str]], dict[str, dict[str, Any]]] | None = None,
+    inspector_source: str | None = None,
 ) -> FastAPI:
     """The API over ``registry``.
 
@@ -44,6 +49,9 @@ def create_app(
         registry: the world to serve and change.
         journal: the DNS query journal shown at ``/sim/journal`` (empty when None).
         admin_token: a bearer token valid for every account and for ``/sim`` writes.
+        inspector: (root address, domains) -> per domain the delegation checks and a resolver's
+            walk, shown on the page; ``serve`` passes ``lab.inspect.inspector`` (this layer
+            may not import it). Its queries leave from ``inspector_source``.
     """
     app = FastAPI(
         title="acns-dns",
@@ -51,16 +59,21 @@ def create_app(
         responses=FAILURE_DOC,
         description="Cloudflare account custom nameservers, simulated: Cloudflare v4 "
         "paths under /client/v4, simulator controls under /sim.",
+        docs_url=None,  # /docs is the page's own, offline (no CDN)
+        redoc_url=None,
     )
     app.state.registry = registry
     app.state.journal = journal
     app.state.admin_token = admin_token
+    app.state.inspector = inspector
+    app.state.inspector_source = inspector_source
     app.state.baseline = registry.world.model_copy(deep=True)
     for module in (custom_ns, tenant_custom_ns, zone_settings, accounts, zones, dns_records):
         app.include_router(module.router, prefix=CLOUDFLARE_PREFIX)
     app.include_router(sim_registry.router)
     app.include_router(sim_world.router)
     app.include_router(sim_index.router)
+    app.include_router(page.router)
     handlers.install(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

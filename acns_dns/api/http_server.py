@@ -23,13 +23,14 @@ class ApiUnavailable(RuntimeError):
     """The HTTP API package cannot be imported."""
 
 
-def load_app(registry: Registry, journal: QueryJournal, admin_token: str | None) -> Any:
-    """``acns_dns.api.create_app(...)``; raises ApiUnavailable naming the import problem."""
+def load_app(registry: Registry, journal: QueryJournal, admin_token: str | None, **options: Any) -> Any:
+    """``acns_dns.api.create_app(...)`` (``options`` go to it: the page's inspector); raises
+    ApiUnavailable naming the import problem."""
     try:
         from acns_dns.api import create_app
     except ImportError as exc:
         raise ApiUnavailable(f"cannot import acns_dns.api.create_app: {exc}") from exc
-    return create_app(registry, journal=journal, admin_token=admin_token)
+    return create_app(registry, journal=journal, admin_token=admin_token, **options)
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "trace_cmd",  # acns-dns trace, acns-dns check (over real DNS)
     "export_cmd",  # acns-dns export (zone files and NSD configuration)
     "lab_cmd",  # acns-dns lab (the real resolvers on a scenario)
+    "diagram_cmd",  # acns-dns diagram (the delegation drawn as SVG and PNG)
 )
 
 

@@ -4,7 +4,7 @@
 HTTP API in one event loop, prints each role's address with a ready-to-paste ``dig`` line,
 and stops cleanly on Ctrl-C or SIGTERM. A bind failure names the address, the port and why,
 suggests a fix and exits non-zero. Imports: models, registry, scenario, snapshot, view,
-server, transfer, http_server.
+server, transfer, http_server, inspect (the page's checks).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from acns_dns.dns import transfer
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.server import BindError, DnsServer, capacity, new_event_loop, raise_descriptor_limit
 from acns_dns.dns.view import Role, View, compile_view, describe
+from acns_dns.lab import inspect
 from acns_dns.world import addressing, scenario, snapshot
 from acns_dns.world.changes import Change
 from acns_dns.world.errors import AcnsError
@@ -160,7 +161,7 @@ async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Eve
     admin_token = args.admin_token or secrets.token_hex(12)
     api_note = "HTTP API: off (--no-api)"
     if not args.no_api:
-        api, api_note = await _start_api(args.api, registry, journal, admin_token)
+        api, api_note = await _start_api(args.api, registry, journal, admin_token, args.port)
         if api is None and api_note.startswith("cannot"):
             await dns.stop()
             print(f"acns-dns serve: {api_note}", file=sys.stderr)
@@ -179,11 +180,12 @@ async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Eve
 
 
 async def _start_api(where: str, registry: Registry, journal: QueryJournal,
-                     admin_token: str) -> tuple[ApiServer | None, str]:
+                     admin_token: str, dns_port: int) -> tuple[ApiServer | None, str]:
     host, _, port_text = where.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
     try:
-        app = load_app(registry, journal, admin_token)
+        app = load_app(registry, journal, admin_token, inspector=inspect.inspector(dns_port),
+                       inspector_source=inspect.SOURCE)
     except ApiUnavailable as exc:
         return None, f"HTTP API: unavailable ({exc})"
     try:
@@ -280,6 +282,7 @@ def banner(view: View, port: int, unbound: dict[str, str], world: World, api: Ap
     if account is not None:
         lines.append(f"  curl -s -H 'Authorization: Bearer {account.token}' "
                      f"{base}/accounts/{account.accounts[0]}/custom_ns")
+    lines.append(f"Page: {api.url}/#token={admin_token}   (the delegation, live; API docs: {api.url}/docs)")
     lines.append("Ctrl-C stops.")
     return "\n".join(lines)
 

@@ -3,14 +3,18 @@
 Owns the outcome of a single query: the response, or why there was none — nothing listens
 at the address (a connected UDP socket hears the ICMP port-unreachable at once), a timeout,
 or a reply that could not be parsed. Retries over TCP when the UDP answer is truncated
-(RFC 7766 §5). Used by ``trace`` and ``check``. Imports: nothing from the package.
+(RFC 7766 §5). ``asking_from`` makes the queries of a block (in one thread) leave from a
+chosen local address, so whoever reads the query journal can tell them apart.
+Used by ``trace`` and ``check``. Imports: nothing from the package.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import dns.exception
@@ -22,6 +26,22 @@ import dns.rdatatype
 import dns.rrset
 
 EDNS_PAYLOAD = 1232  # DNS Flag Day 2020 default
+_SOURCE: contextvars.ContextVar[str | None] = contextvars.ContextVar("probe_source", default=None)
+
+
+@contextlib.contextmanager
+def asking_from(source: str | None) -> Iterator[None]:
+    """IPv4 queries sent in this block (in this thread or task) leave from ``source``."""
+    token = _SOURCE.set(source)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
+
+
+def _source_for(address: str) -> str | None:
+    source = _SOURCE.get()
+    return source if source is not None and ":" not in address else None
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,9 @@ def ask(address: str, port: int, qname: str, qtype: str, *, timeout: float = 1.0
     with socket.socket(family, socket.SOCK_DGRAM) as sock:
         sock.settimeout(timeout)
         try:
+            source = _source_for(address)
+            if source is not None:
+                sock.bind((source, 0))
             sock.connect((address, port))
             sock.send(query.to_wire())
             wire = sock.recv(65535)
@@ -87,7 +110,7 @@ def wait_answering(address: str, port: int, qname: str = ".", qtype: str = "SOA"
 
 def _ask_tcp(address: str, port: int, query: dns.message.Message, timeout: float) -> Reply:
     try:
-        response = dns.query.tcp(query, address, port=port, timeout=timeout)
+        response = dns.query.tcp(query, address, port=port, timeout=timeout, source=_source_for(address))
     except ConnectionRefusedError:
         return Reply(address, None, f"nothing listens at {address} port {port} over TCP", "tcp")
     except (OSError, dns.exception.DNSException) as exc:
