@@ -103,12 +103,14 @@ def _kept_addresses(zone: ZoneData, alongside: Collection[str]) -> set[str]:
     """
     in_domain = {ns.rdata.lower().rstrip(".") for cut, rrset in zone.cuts.items() for ns in rrset
                  if names.glue_kind(ns.rdata.lower().rstrip("."), cut, zone.apex) is names.GlueKind.IN_DOMAIN}
-    inner = [apex for apex in alongside if apex != zone.apex and names.is_subdomain(apex, zone.apex)]
     kept = set()
     for owner in zone.addresses:
         if not names.is_subdomain(owner, zone.apex):
             continue
-        if any(names.is_subdomain(owner, apex) for apex in inner):
+        # inside another zone served alongside: a name between the owner and the apex is one
+        # (asked per owner, not per zone served: the edge serves very many)
+        if any(above in alongside for above in names.parents(owner)
+               if above != zone.apex and names.is_subdomain(above, zone.apex)):
             kept.add(owner)
         elif _below_cut(zone, owner) and (zone.sibling_glue or owner in in_domain):
             kept.add(owner)

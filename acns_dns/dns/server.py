@@ -6,11 +6,14 @@ address is bound explicitly, so a reply leaves from the address that was asked (
 watched by the loop (``add_reader``) the moment it is bound, on the loop thread, so every
 address ``start`` reports answers. A UDP wake-up answers every datagram waiting (bounded),
 one callback per burst instead of one per packet. TCP connections, their limits and idle
-timeouts are ``tcp.TcpPool``'s (RFC 7766). The registry's listener compiles a new view and
-swaps it in with one assignment, so the very next query sees the change; socket changes run
-on the loop thread (``call_soon_threadsafe``). Zone transfers (AXFR/IXFR over TCP) are
-``transfer``'s, serials ``zone_history``'s, NOTIFY ``notify``'s; this module only dispatches
-to them. Imports: view, wire, tcp, journal, registry, transfer, zone_history, notify."""
+timeouts are ``tcp.TcpPool``'s (RFC 7766). The registry's listener builds the new view from
+the last one and the change (``incremental``) on the caller's thread (the API's), then hands
+it to the loop (``call_soon_threadsafe``), which swaps it in with one assignment, drops the
+cached answers the change touched and, only when servers came or went, fixes the sockets;
+the listener waits for that, so the change is visible when the operation returns. Zone
+transfers (AXFR/IXFR over TCP) are ``transfer``'s, serials ``zone_history``'s, NOTIFY
+``notify``'s; this module only dispatches to them.
+Imports: view, incremental, wire, tcp, journal, registry, transfer, zone_history, notify."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from acns_dns.dns import tcp, transfer, wire
+from acns_dns.dns.incremental import update_view
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.notify import Notifier
 from acns_dns.dns.view import View, compile_view
@@ -160,6 +164,7 @@ class DnsServer:
         self.unbound: dict[str, str] = {}
         self._listeners: dict[str, _Listener] = {}
         self._responder = wire.Responder(self._compile(registry.world))
+        self._latest = self._responder.view  # the newest view built (maybe not yet swapped in)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._tcp: tcp.TcpPool | None = None
@@ -210,6 +215,7 @@ class DnsServer:
         self._responder = wire.Responder(self._compile(self.registry.world))
         if len(self.view.servers) > room.addresses:
             raise TooManyAddresses(len(self.view.servers), room)
+        self._latest = self._responder.view
         try:  # sockets are watched as they are bound: every address listed here answers now
             self._reconcile(self.view, strict=True)
         except BindError:
@@ -231,34 +237,44 @@ class DnsServer:
     # --- following the world ----------------------------------------------------------------
 
     def _on_world(self, world: World, change: Change) -> None:
-        """Registry listener (any thread): swap the view now, fix sockets on the loop."""
+        """Registry listener (any thread; one call at a time): build the new view here, swap
+        it in on the loop, and wait for that (bounded)."""
         try:
-            view, changed = self._build(world)
+            update = update_view(self._latest, world, change, self.registry.version)
+            view, changed = self.history.stamp(update.view, update.compiled)
         except Exception:
             log.exception("compiling the new view failed; still serving version %d", self.view.version)
             return
-        self._responder = wire.Responder(view)  # one assignment: the next query sees it
+        self._latest = view
         loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        if threading.get_ident() == self._loop_thread:
-            self._reconcile(view, strict=False)
-            self._announce(view, changed)
+        here = threading.get_ident() == self._loop_thread
+        if loop is None or loop.is_closed() or not loop.is_running() or here:
+            self._install(view, update.touched, changed)
             return
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
 
         def on_loop() -> None:
             try:
-                self._reconcile(self.view, strict=False)
-                self._announce(view, changed)
+                self._install(view, update.touched, changed)
             finally:
                 done.set_result(None)
 
         loop.call_soon_threadsafe(on_loop)
-        try:  # wait, so a new address answers as soon as the operation returns
+        try:  # wait, so the change answers (and a new address listens) once the operation returns
             done.result(timeout=2.0)
         except concurrent.futures.TimeoutError:
-            log.warning("socket update for view %d is still pending", view.version)
+            log.warning("installing view %d is still pending", view.version)
+
+    def _install(self, view: View, touched: frozenset[str] | None, changed: list[Key]) -> None:
+        """Swap ``view`` in (the next query sees it), fix sockets if servers came or went, and
+        NOTIFY the secondaries of the zones whose serial moved."""
+        before = self._responder.view
+        self._responder.advance(view, touched)
+        if self._loop is None:
+            return
+        if not view.same_servers(before):
+            self._reconcile(view, strict=False)
+        self._announce(view, changed)
 
     def _announce(self, view: View, changed: list[Key]) -> None:
         """NOTIFY the secondaries of every zone whose serial moved (RFC 1996 §3.5; loop thread)."""

@@ -6,12 +6,15 @@ required data does not fit) and SERVFAIL when answering fails.
 Queries are parsed by ``query`` (by hand, so the question keeps the client's case); answers
 are packed from records already in wire form (``rrwire``), with names compressed.
 
-``Responder`` answers for one view and keeps finished wire answers at two levels: by the
-message octets after the ID (``replies``: a repeated query costs one lookup and one
-concatenation, the journal outline comes with it), and by (server address, lower-case
-question, EDNS shape, size limit), where a hit patches the ID, RD/CD and the question bytes
-(the client's case). A new view gets a new Responder, so no answer outlives the world it was
-computed from. A failure while answering is SERVFAIL, logged once per distinct cause.
+``Responder`` answers for the current view and keeps finished wire answers at two levels: by
+the message octets after the ID (``replies``: a repeated query costs one lookup and one
+concatenation, the journal outline comes with it), and by (server group, lower-case question,
+EDNS shape, size limit), where a hit patches the ID, RD/CD and the question bytes (the
+client's case). Every cached answer is filed under the cache tag of the zone it came from
+(``view.cache_tag``); ``advance`` swaps in a new view and drops the answers of the tags the
+change touched, and only those, so no answer outlives the state it was computed from. Both
+levels are bounded: the oldest answers make room (``capacity``), never a wholesale drop.
+A failure while answering is SERVFAIL, logged once per distinct cause.
 Imports: view, authority, query, rrwire, journal, dnslib.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import struct
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,7 +62,7 @@ from acns_dns.dns.query import (
     Query,
     parse,
 )
-from acns_dns.dns.view import RR, View
+from acns_dns.dns.view import RR, View, cache_tag
 
 log = logging.getLogger(__name__)
 
@@ -197,15 +201,47 @@ def _precheck(query: Query) -> int | None:
     return None
 
 
+STATIC = "\x00static"  # the tag of answers no zone decides (header and question errors)
+ReplyKey = tuple[str, str, bytes]
+CacheKey = tuple[object, ...]
+
+
 class Responder:
-    """Answers every query for one view; finished answers are cached (spec benchmarking)."""
+    """Answers every query for the current view; finished answers are cached (spec benchmarking).
+
+    ``respond`` and ``advance`` run on one thread (the server's event loop): answers are
+    filed under their tags as they are cached, and ``advance`` drops a tag's answers after the
+    new view is in place, so no answer computed from the old view stays behind.
+    """
 
     def __init__(self, view: View, capacity: int = 100_000) -> None:
         self.view = view
         self.capacity = capacity
-        self._cache: dict[tuple[object, ...], tuple[bytes, int]] = {}
-        # (address, transport, octets after the ID) -> (reply after its ID, journal outline, rcode)
-        self.replies: dict[tuple[str, str, bytes], tuple[bytes, tuple[str, str, str], int]] = {}
+        self._cache: OrderedDict[CacheKey, tuple[bytes, int, str]] = OrderedDict()
+        # (address, transport, octets after the ID) -> (reply after its ID, journal outline, rcode, tag)
+        self.replies: OrderedDict[ReplyKey, tuple[bytes, tuple[str, str, str], int, str]] = OrderedDict()
+        self._cache_tags: defaultdict[str, set[CacheKey]] = defaultdict(set)
+        self._reply_tags: defaultdict[str, set[ReplyKey]] = defaultdict(set)
+
+    def advance(self, view: View, touched: Iterable[str] | None) -> None:
+        """Answer from ``view`` from now on; drop the cached answers of the ``touched`` tags
+        (None: every answer). Replies by address go too when servers came or went (an address
+        may now belong to another group)."""
+        before, self.view = self.view, view
+        if touched is None:
+            self._cache.clear()
+            self._cache_tags.clear()
+        else:
+            for tag in touched:
+                for key in self._cache_tags.pop(tag, ()):
+                    self._cache.pop(key, None)
+        if touched is None or not view.same_servers(before):
+            self.replies.clear()
+            self._reply_tags.clear()
+        else:
+            for tag in touched:
+                for reply_key in self._reply_tags.pop(tag, ()):
+                    self.replies.pop(reply_key, None)
 
     def respond(self, data: bytes, address: str, tcp: bool = False) -> Reply | None:
         """The reply to ``data`` sent to ``address``, or None when it must be dropped.
@@ -223,30 +259,43 @@ class Responder:
             query = parse(data)
         except Drop:
             return None
+        group = self.view.group_of.get(address)
         try:
-            reply = self._answer(query, address, tcp)
+            reply, tag = self._answer(query, group, address, tcp)
         except Exception as exc:  # the server never goes silent on a query (STYLE §7.4)
             log_failure_once(f"answering {query.qname} {qtype_name(query.qtype)} at {address}", exc)
             reply = Reply(error_response(query, SERVFAIL), query.qname, qtype_name(query.qtype), SERVFAIL)
-        if len(self.replies) >= self.capacity // 4:
-            self.replies.clear()
-        self.replies[key] = (reply.data[2:], (reply.qname, reply.qtype, rcode_name(reply.rcode)), reply.rcode)
+            tag = cache_tag(group, None)  # dropped by any change to the group's zones
+        replies = self.replies
+        if len(replies) >= self.capacity // 4:
+            old_key, old = replies.popitem(last=False)
+            self._reply_tags[old[3]].discard(old_key)
+        replies[key] = (reply.data[2:], (reply.qname, reply.qtype, rcode_name(reply.rcode)), reply.rcode, tag)
+        self._reply_tags[tag].add(key)
         return reply
 
-    def _answer(self, query: Query, address: str, tcp: bool) -> Reply:
+    def _answer(self, query: Query, group: str | None, address: str, tcp: bool) -> tuple[Reply, str]:
         qtype = qtype_name(query.qtype)
         rcode = query.error if query.error is not None else _precheck(query)
         if rcode is not None:
-            return Reply(error_response(query, rcode), query.qname, qtype, rcode)
+            return Reply(error_response(query, rcode), query.qname, qtype, rcode), STATIC
         limit = query.limit(tcp)
         edns = (query.edns.do,) if query.edns is not None else None
-        key = (address, _folded(query.question), edns, limit)
-        hit = self._cache.get(key)
+        key = (group, _folded(query.question), edns, limit)  # one group, one answer
+        cache = self._cache
+        hit = cache.get(key)
         if hit is None:
             answer = authority.lookup(self.view, address, query.qname, qtype, "IN")
             base = Query(0, 0, _folded(query.question), query.qname, query.qtype, query.qclass, query.edns)
-            hit = (encode(base, answer, limit), RESULT_RCODES[answer.result])
-            if len(self._cache) >= self.capacity:
-                self._cache.clear()
-            self._cache[key] = hit
-        return Reply(_patch(hit[0], query), query.qname, qtype, hit[1])
+            zone = answer.zone
+            if qtype == "DS" and zone is not None and zone == query.qname.lower().rstrip("."):
+                zone = None  # a zone answers its own DS only while no parent zone is served
+            hit = (encode(base, answer, limit), RESULT_RCODES[answer.result], cache_tag(group, zone))
+            if len(cache) >= self.capacity:
+                old_key, old = cache.popitem(last=False)
+                self._cache_tags[old[2]].discard(old_key)
+            cache[key] = hit
+            self._cache_tags[hit[2]].add(key)
+        else:
+            cache.move_to_end(key)  # least recently used goes first
+        return Reply(_patch(hit[0], query), query.qname, qtype, hit[1]), hit[2]

@@ -11,7 +11,8 @@ A zone is known by (role, host, apex): the Cloudflare edge serves the same zones
 branded and ACNS address, so one serial per zone there; another host's zones are its own.
 Serials start from the compiled SOA (what a zone file export of the same world holds) and
 live as long as the process: a restarted acns-dns starts again from the compiled serials.
-Imports: view, export (the zone-file form of a zone).
+Only the zones a change compiled anew are looked at (``stamp(view, compiled)``), so stamping
+costs what the change touched. Imports: view, zonedata, layered, export (the zone-file form).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 from acns_dns.dns import export
-from acns_dns.dns.view import RR, Role, Server, View, ZoneData, _negative_or_none
+from acns_dns.dns.layered import Layered
+from acns_dns.dns.view import RR, Role, Server, ServerTable, View, ZoneData, replace_zones
+from acns_dns.dns.zonedata import _negative_or_none
 
 Key = tuple[str, str, str]  # (role, host name for other hosts else "", apex)
 SERIAL_SPACE = 1 << 32  # RFC 1982 §2: SERIAL_BITS = 32
@@ -108,25 +111,49 @@ class ZoneHistory:
     def __init__(self, entries: int = HISTORY_ENTRIES, records: int = HISTORY_RECORDS) -> None:
         self.entries, self.records = entries, records
         self._zones: dict[Key, _Tracked] = {}
+        self._groups: dict[str, tuple[object | None, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
-    def stamp(self, view: View) -> tuple[View, list[Key]]:
-        """``view`` with every zone's serial set, and the zones whose serial moved."""
+    def stamp(self, view: View, compiled: Iterable[tuple[str, str]] | None = None) -> tuple[View, list[Key]]:
+        """``view`` with the serial of every zone in ``compiled`` ((group, apex); None: every
+        zone) set, and the zones whose serial moved."""
+        servers = view.servers
+        if not isinstance(servers, ServerTable):
+            return view, []
+        wanted: dict[str, list[str]] = {}
+        if compiled is None:
+            wanted = {group: list(zones) for group, zones in servers.groups.items()}
+        else:
+            for group, apex in compiled:
+                wanted.setdefault(group, []).append(apex)
         with self._lock:
             changed: list[Key] = []
-            mappings: dict[int, Mapping[str, ZoneData]] = {}
-            for server in view.listing:
-                if id(server.zones) not in mappings:
-                    alongside = frozenset(server.zones)
-                    mappings[id(server.zones)] = MappingProxyType({
-                        apex: self._stamp_zone(key_for(server, apex), zone, alongside, changed)
-                        for apex, zone in server.zones.items()})
-            rebuilt = {id(server): dataclasses.replace(server, zones=mappings[id(server.zones)])
-                       for server in view.listing}
-            servers = {address: rebuilt.get(id(server), server) for address, server in view.servers.items()}
-            stamped = dataclasses.replace(view, servers=MappingProxyType(servers),
-                                          listing=tuple(rebuilt[id(s)] for s in view.listing))
-            return stamped, changed
+            replaced: dict[tuple[str, str], ZoneData] = {}
+            for group, apexes in wanted.items():
+                server, zones = view.first_of.get(group), servers.groups.get(group)
+                if server is None or zones is None:
+                    continue
+                alongside = self._alongside(group, zones)
+                for apex in apexes:
+                    zone = zones.get(apex)
+                    if zone is not None:
+                        stamped = self._stamp_zone(key_for(server, apex), zone, alongside, changed)
+                        if stamped is not zone:
+                            replaced[(group, apex)] = stamped
+            return (replace_zones(view, replaced) if replaced else view), changed
+
+    def _alongside(self, group: str, zones: Mapping[str, ZoneData]) -> frozenset[str]:
+        """The apexes a group serves, as the same object while they stay the same (an edge of
+        many zones is not listed again unless zones came or went)."""
+        token = zones.keys_token if isinstance(zones, Layered) else None
+        known = self._groups.get(group)
+        if known is not None and token is not None and known[0] is token:
+            return known[1]
+        found = frozenset(zones)
+        if known is not None and known[1] == found:
+            found = known[1]
+        self._groups[group] = (token, found)
+        return found
 
     def _stamp_zone(self, key: Key, zone: ZoneData, alongside: frozenset[str],
                     changed: list[Key]) -> ZoneData:
@@ -134,7 +161,8 @@ class ZoneHistory:
         if tracked is None:
             self._zones[key] = _Tracked(zone, zone, alongside, deque(maxlen=self.entries))
             return zone
-        if zone is tracked.stamped or (alongside == tracked.alongside and _same(zone, tracked.source)):
+        same_alongside = alongside is tracked.alongside or alongside == tracked.alongside
+        if zone is tracked.stamped or (same_alongside and _same(zone, tracked.source)):
             return tracked.stamped
         old = tracked.stamped
         new = _with_serial(zone, next_serial(serial_of(old.soa)))
