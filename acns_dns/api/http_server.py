@@ -1,9 +1,12 @@
-"""Running the HTTP API inside the DNS server's event loop (one process, one world).
+"""Running the HTTP API next to the DNS server (one process, one world).
 
 Owns starting and stopping uvicorn on a socket we bind ourselves, so a busy port is reported
-like a DNS bind failure and port 0 gives a free port. Signals stay with the caller (the
-``serve`` command handles Ctrl-C itself). The app comes from ``acns_dns.api.create_app``,
-imported only when the API is asked for. Imports: registry, journal, server (BindError).
+like a DNS bind failure and port 0 gives a free port. uvicorn runs on its own thread and event
+loop: an API call's validation, compilation of the new view and persistence happen there, so
+the DNS event loop keeps answering from the previous view meanwhile and never waits for the
+API. Signals stay with the caller (the ``serve`` command handles Ctrl-C itself). The app comes
+from ``acns_dns.api.create_app``, imported only when the API is asked for.
+Imports: registry, journal, server (BindError, new_event_loop).
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import threading
 from collections.abc import Generator
 from typing import Any
 
 from acns_dns.dns.journal import QueryJournal
-from acns_dns.dns.server import BindError
+from acns_dns.dns.server import BindError, new_event_loop
 from acns_dns.world.registry import Registry
 
 
@@ -48,7 +52,7 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 class ApiServer:
-    """uvicorn serving ``app`` on ``host:port`` in the running loop."""
+    """uvicorn serving ``app`` on ``host:port`` on a thread of its own."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8053) -> None:
         import uvicorn
@@ -63,7 +67,8 @@ class ApiServer:
         self.port: int = self._sock.getsockname()[1]
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
         self._server = _Server(config)
-        self._task: asyncio.Task[None] | None = None
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
 
     @property
     def url(self) -> str:
@@ -71,21 +76,32 @@ class ApiServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    def _run(self) -> None:
+        loop = new_event_loop()
+        try:
+            loop.run_until_complete(self._server.serve(sockets=[self._sock]))
+        except BaseException as exc:  # handed to start(), which raises it
+            self._failure = exc
+        finally:
+            loop.close()
+
     async def start(self, timeout: float = 10.0) -> None:
         """Start serving; returns once uvicorn accepts connections."""
-        self._task = asyncio.get_running_loop().create_task(self._server.serve(sockets=[self._sock]))
+        self._thread = threading.Thread(target=self._run, name="acns-dns-api", daemon=True)
+        self._thread.start()
         for _ in range(int(timeout / 0.01)):
-            if self._server.started or self._task.done():
+            if self._server.started or not self._thread.is_alive():
                 break
             await asyncio.sleep(0.01)
-        if self._task.done():
-            self._task.result()  # raises what uvicorn raised
+        if not self._server.started:
+            self._server.should_exit = True
+            if self._failure is not None:
+                raise RuntimeError(f"the HTTP API did not start: {self._failure}") from self._failure
             raise RuntimeError("the HTTP API stopped during start")
 
     async def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the socket (waits for calls in flight, at most 5 s)."""
         self._server.should_exit = True
-        if self._task is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._task, 5.0)
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join, 5.0)
         self._sock.close()
