@@ -127,3 +127,17 @@ def test_add_nameserver_stores_the_normalised_name(registry: Registry) -> None:
     created = registry.add_nameserver(ACME, "NS1.Vanity.NET.")
     assert created.ns_name == "ns1.vanity.net"
     assert [ns.ns_name for ns in registry.list_nameservers(ACME)] == ["ns1.vanity.net"]
+
+
+@given(st.from_regex(r"[A-Za-z0-9_*.-]{0,80}", fullmatch=True), st.booleans(), st.integers(0, 3))
+def test_whole_name_match_agrees_with_the_label_checks(name: str, hostname: bool, min_labels: int) -> None:
+    """The one-regex path for common names gives what the label-by-label checks give."""
+    try:
+        expected: str | None = names._checked(name, name.strip().lower(), hostname, min_labels)
+    except names.NameError_:
+        expected = None
+    try:
+        got: str | None = names.normalize(name, hostname=hostname, min_labels=min_labels)
+    except names.NameError_:
+        got = None
+    assert got == expected

@@ -28,6 +28,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from acns_dns.world import indexes
 from acns_dns.world.errors import Forbidden, NotFound, Unauthenticated
 from acns_dns.world.models import Account, Credential, Tenant, World, Zone
 from acns_dns.world.registry import Registry
@@ -95,12 +96,13 @@ def identify(
     """The caller these credentials belong to, or None (a bearer token wins over a key)."""
     if token and _same(token, admin_token):
         return Caller(admin=True, accounts=frozenset())
-    for credential in world.credentials:
-        if _matches(credential, token, email, key):
+    index = indexes.of(world)
+    for credential in (index.credential(token, None) if token else None, index.credential(None, email)):
+        if credential is not None and _matches(credential, token, email, key):
             tenants = frozenset(credential.tenants)
-            # a tenant owner acts on every account the tenant owns (spec-acns §1.3)
-            held = frozenset(credential.accounts) | {
-                a.id for a in world.accounts.values() if a.tenant_id is not None and a.tenant_id in tenants}
+            held = frozenset(credential.accounts)
+            if tenants:  # a tenant owner acts on every account the tenant owns (spec-acns §1.3)
+                held |= {a.id for a in world.accounts.values() if a.tenant_id in tenants}
             api = held if credential.scope == "account" else frozenset()
             return Caller(admin=credential.admin, accounts=api, registrant=held, tenants=tenants)
     return None

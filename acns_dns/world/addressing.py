@@ -20,6 +20,7 @@ Imports: models only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 from collections.abc import Iterable, Mapping
@@ -143,9 +144,16 @@ def rebase(address: str, source: Network, target: Network) -> str:
     127.54.0.0/16 beside another world. Addresses outside ``source`` are kept as they are.
     """
     ip = ipaddress.ip_address(address)
+    if source.prefix4 == target.prefix4 and source.prefix6 == target.prefix6:
+        return str(ip)
     for old, new in ((source.prefix4, target.prefix4), (source.prefix6, target.prefix6)):
-        old_net = ipaddress.ip_network(old)
+        old_net = _network(old)
         if ip.version == old_net.version and ip in old_net:
             offset = int(ip) - int(old_net.network_address)
-            return str(ipaddress.ip_network(new).network_address + offset)
+            return str(_network(new).network_address + offset)
     return str(ip)
+
+
+@functools.lru_cache(maxsize=64)
+def _network(prefix: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(prefix)

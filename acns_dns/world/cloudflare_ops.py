@@ -25,6 +25,7 @@ from acns_dns.world.errors import (
     Unsupported,
 )
 from acns_dns.world.models import (
+    STANDARD_NAMESERVERS,
     Account,
     Credential,
     CustomNameserver,
@@ -33,6 +34,7 @@ from acns_dns.world.models import (
     Record,
     World,
     Zone,
+    shared,
 )
 
 MAX_SET_SIZE = custom_ns_ops.MAX_SET_SIZE
@@ -87,11 +89,11 @@ def add_credential(world: World, account_id: str, *, token: str | None = None,
     find_account(world, account_id)
     if (token is None) == (email is None or key is None):
         raise InvalidInput("a credential is either a token or an e-mail with a key")
-    for existing in world.credentials:
-        if token is not None and existing.token == token:
-            raise InvalidInput("token is already used by another credential; choose another")
-        if email is not None and existing.email == email:
-            raise InvalidInput(f"e-mail {email!r} already has a key")
+    index = indexes.of(world)
+    if token is not None and index.credential(token, None) is not None:
+        raise InvalidInput("token is already used by another credential; choose another")
+    if email is not None and index.credential(None, email) is not None:
+        raise InvalidInput(f"e-mail {email!r} already has a key")
     if scope not in ("account", "registrant"):
         raise InvalidInput(f"credential scope {scope!r} must be 'account' or 'registrant'")
     credential = Credential(token=token, email=email, key=key, accounts=[account_id],
@@ -219,10 +221,10 @@ def create_zone(world: World, account_id: str, name: str, zone_id: str | None = 
     zone_id = zone_id or stable_id("zone", zone_name)
     if zone_id in world.zones:
         raise InvalidInput(f"zone id {zone_id!r} is already used")
-    defaults = account.zone_defaults  # copied once: later changes to the defaults leave it be
+    defaults = account.zone_defaults  # its values, shared: they are replaced, never changed in place
     zone = Zone(id=zone_id, account_id=account_id, name=zone_name, type=zone_type,
                 branded_ns=_branded_pair(world, zone_name),
-                ns_ttl=defaults.ns_ttl, soa=defaults.soa.model_copy(), multi_provider=defaults.multi_provider,
+                ns_ttl=defaults.ns_ttl, soa=defaults.soa, multi_provider=defaults.multi_provider,
                 secondary_overrides=defaults.secondary_overrides)
     world.zones[zone_id] = zone
     default = account.default_nameservers
@@ -256,8 +258,8 @@ def _first_fitting_set(world: World, zone: Zone, ns_type: str = "custom.account"
         if len(custom_ns_ops.owned(world, kind, owner, number)) < MIN_SET_SIZE:
             continue
         if custom_ns_ops.clash(world, zone, ns_type, number) is None:
-            return NameserverSetting(type=ns_type, ns_set=number)
-    return NameserverSetting()
+            return shared(NameserverSetting(type=ns_type, ns_set=number))
+    return STANDARD_NAMESERVERS
 
 
 def _clashing_zone(world: World, zone: Zone, ns_set: int) -> Zone | None:
@@ -281,7 +283,7 @@ def set_zone_nameservers(world: World, zone_id: str, ns_type: str, ns_set: objec
     zone = find_zone(world, zone_id)
     _check_type(ns_type, "nameservers")
     if ns_type == "cloudflare.standard":
-        zone.nameservers = NameserverSetting()
+        zone.nameservers = STANDARD_NAMESERVERS
         return zone
     check_custom_allowed(world, zone, ns_type)
     if ns_type == "custom.account":
@@ -293,7 +295,7 @@ def set_zone_nameservers(world: World, zone_id: str, ns_type: str, ns_set: objec
     if clash is not None:
         raise HierarchyConflict(f"zone {zone.name} cannot use set {number}: the related zone "
                                 f"{clash.name} already uses it")
-    zone.nameservers = NameserverSetting(type=ns_type, ns_set=number)
+    zone.nameservers = shared(NameserverSetting(type=ns_type, ns_set=number))
     return zone
 
 

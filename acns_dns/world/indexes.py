@@ -5,7 +5,8 @@ current by the world itself: its tracked ``zones`` dict and ``custom_ns`` list r
 change (``undo``), during an operation and while a refused one is rolled back. It holds:
 zone id by name (names are unique), zone ids by account, the zones strictly below a name
 (for the parent/child rule), custom nameservers by owner, by account, by tenant, by name and
-below a name, and how many servers hold each custom nameserver address. Closest enclosing
+below a name, how many servers hold each custom nameserver address, and credentials by token
+and by e-mail (lower case). Closest enclosing
 zone of a name = walk up its labels through zone-by-name. ``rebuilt(world)`` is the same
 index made from nothing, for tests to compare. Imports: names, models, undo.
 """
@@ -16,7 +17,7 @@ from collections import Counter
 from typing import Any
 
 from acns_dns.world import names, undo
-from acns_dns.world.models import CustomNameserver, World, Zone
+from acns_dns.world.models import Credential, CustomNameserver, World, Zone
 
 OwnerKey = tuple[str, str]  # (kind, owner id)
 
@@ -56,6 +57,9 @@ class WorldIndex:
         self.ns_below: dict[str, dict[int, CustomNameserver]] = {}  # name -> names at/below it
         self.ns_addresses: Counter[str] = Counter()
         self._ns_from_scratch()
+        self.by_token: dict[str, Credential] = {}
+        self.by_email: dict[str, Credential] = {}
+        self._credentials_from_scratch()
 
     def __deepcopy__(self, memo: dict[int, Any]) -> None:
         return None  # a copied world builds its own index when first asked
@@ -147,6 +151,26 @@ class WorldIndex:
             elif address:
                 self.ns_addresses.pop(address, None)
 
+    # --- credentials ------------------------------------------------------------------------
+
+    def _credentials_from_scratch(self) -> None:
+        self.by_token.clear()
+        self.by_email.clear()
+        for credential in self.world.credentials:
+            self._add_credential(credential)
+
+    def _add_credential(self, credential: Credential) -> None:
+        if credential.token is not None:
+            self.by_token.setdefault(credential.token, credential)
+        if credential.email is not None:
+            self.by_email.setdefault(credential.email.lower(), credential)
+
+    def credential(self, token: str | None, email: str | None) -> Credential | None:
+        """The credential holding ``token``, else the one of ``email`` (any case), if any."""
+        if token is not None and token in self.by_token:
+            return self.by_token[token]
+        return self.by_email.get(email.lower()) if email is not None else None
+
     def owned(self, kind: str, owner: str) -> list[CustomNameserver]:
         """The names ``owner`` holds, in creation order (do not change the list)."""
         return self.ns_owned.get((kind, owner), [])
@@ -159,6 +183,8 @@ class WorldIndex:
             self._zones_from_scratch()
         elif name == "custom_ns":
             self._ns_from_scratch()
+        elif name == "credentials":
+            self._credentials_from_scratch()
 
     def container_changed(self, field: str, key: Any, old: Any, new: Any) -> None:
         """The world's ``field`` changed at ``key`` from ``old`` to ``new``."""
@@ -177,6 +203,11 @@ class WorldIndex:
                 self._drop_ns(old)
             if new is not undo.MISSING:
                 self._add_ns(new)
+        elif field == "credentials":
+            if old is undo.MISSING and new is not undo.MISSING:
+                self._add_credential(new)  # appended: it cannot shadow an earlier one
+            else:
+                self._credentials_from_scratch()
 
     def snapshot(self) -> dict[str, Any]:
         """Every table as plain values, to compare two indexes."""
@@ -190,6 +221,8 @@ class WorldIndex:
             "ns_named": {k: [id(ns) for ns in v] for k, v in self.ns_named.items() if v},
             "ns_below": {k: list(v) for k, v in self.ns_below.items() if v},
             "ns_addresses": {k: v for k, v in self.ns_addresses.items() if v},
+            "by_token": {k: id(v) for k, v in self.by_token.items()},
+            "by_email": {k: id(v) for k, v in self.by_email.items()},
         }
 
 

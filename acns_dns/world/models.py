@@ -10,9 +10,11 @@ Imports: names only.
 from __future__ import annotations
 
 import ipaddress
+import threading
 import types
+import weakref
 from functools import cache
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -103,7 +105,27 @@ class DnsRecord(Record):
     managed: bool = False  # created by Cloudflare for an ACNS name: read-only
 
 
-class NameserverSetting(_Model):
+class _Value(_Model):
+    """A small value that is replaced whole, never changed in place (frozen): zones with the
+    same values share one instance (``shared``), so a world of many zones holds few of them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+_ValueT = TypeVar("_ValueT", bound=_Value)
+_SHARED: weakref.WeakValueDictionary[tuple[object, ...], _Value] = weakref.WeakValueDictionary()
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(value: _ValueT) -> _ValueT:
+    """The one instance equal to ``value`` that zones and accounts hold."""
+    key = (type(value), *value.__dict__.values())
+    with _SHARED_LOCK:
+        found = _SHARED.setdefault(key, value)
+    return found  # type: ignore[return-value]
+
+
+class NameserverSetting(_Value):
     """Which nameservers a zone uses: the branded pair, one of the account's (ACNS) or the
     tenant's (TCNS) sets, or the zone's own names (ZCNS, ``custom.zone``)."""
 
@@ -111,7 +133,7 @@ class NameserverSetting(_Model):
     ns_set: int | None = None
 
 
-class SoaSettings(_Model):
+class SoaSettings(_Value):
     """The SOA values a Cloudflare zone publishes (spec-acns §3.10: the ranges are Cloudflare's).
 
     ``mname`` None means automatic: the first of the zone's served name server names, sorted.
@@ -126,16 +148,29 @@ class SoaSettings(_Model):
     ttl: int = Field(default=3600, ge=300, le=86400)
 
 
-class ZoneDefaults(_Model):
+STANDARD_NAMESERVERS = shared(NameserverSetting())
+DEFAULT_SOA = shared(SoaSettings())
+
+
+class _SharesValues(_Model):
+    """A model whose ``nameservers`` and ``soa`` hold shared values (``shared``)."""
+
+    @field_validator("nameservers", "soa", mode="after", check_fields=False)
+    @classmethod
+    def _shared(cls, value: _Value) -> _Value:
+        return shared(value)
+
+
+class ZoneDefaults(_SharesValues):
     """What an account's new zones start with besides their nameservers (spec-acns §3.11)."""
 
     ns_ttl: int = Field(default=86400, ge=30, le=86400)
-    soa: SoaSettings = SoaSettings()
+    soa: SoaSettings = Field(default_factory=lambda: DEFAULT_SOA)
     multi_provider: bool = False
     secondary_overrides: bool = False
 
 
-class Zone(_Model):
+class Zone(_SharesValues):
     """A zone on Cloudflare."""
 
     id: str
@@ -145,9 +180,9 @@ class Zone(_Model):
     type: ZoneType = "full"  # partial: a CNAME setup, DNS served elsewhere (no custom nameservers)
     plan: Plan = "enterprise"
     branded_ns: list[str]
-    nameservers: NameserverSetting = NameserverSetting()
+    nameservers: NameserverSetting = Field(default_factory=lambda: STANDARD_NAMESERVERS)
     ns_ttl: int = Field(default=86400, ge=30, le=86400)
-    soa: SoaSettings = SoaSettings()
+    soa: SoaSettings = Field(default_factory=lambda: DEFAULT_SOA)
     multi_provider: bool = False
     secondary_overrides: bool = False
     records: list[DnsRecord] = []
@@ -203,7 +238,7 @@ class Account(_Model):
     name: str
     acns_entitled: bool = True
     default_nameservers: NsType = "cloudflare.standard"
-    zone_defaults: ZoneDefaults = ZoneDefaults()
+    zone_defaults: ZoneDefaults = Field(default_factory=ZoneDefaults)
     type: Literal["standard", "enterprise"] | None = None  # as last sent by PUT /accounts
     byoip: AddressPool | None = None
     tenant_id: str | None = None  # the tenant owning the account, if any

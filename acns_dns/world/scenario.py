@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from acns_dns.world import (
     addressing,
     cloudflare_ops,
+    indexes,
     infrastructure,
     registrar_ops,
     tenant_ops,
@@ -293,11 +294,12 @@ def _glue_addresses(b: _Builder, glue: GlueSpec) -> tuple[list[str], list[str]]:
 def _server_addresses(world: World, name: str) -> tuple[str, str]:
     """The IPv4 and IPv6 address of an ACNS name or another host's name server."""
     wanted = name.lower().rstrip(".")
-    servers = [(ns.ns_name, ns.ipv4, ns.ipv6) for ns in world.custom_ns]
-    servers += [(ns.name, ns.ipv4, ns.ipv6) for h in world.hosts.values() for ns in h.nameservers]
-    for server, v4, v6 in servers:
-        if server == wanted:
-            return v4, v6
+    for ns in indexes.of(world).ns_named.get(wanted, ()):
+        return ns.ipv4, ns.ipv6
+    for host in world.hosts.values():
+        for server in host.nameservers:
+            if server.name == wanted:
+                return server.ipv4, server.ipv6
     raise ValueError(f"no ACNS name or name server called {wanted} exists to take addresses from")
 
 

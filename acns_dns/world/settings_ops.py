@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from acns_dns.world import cloudflare_ops, names
 from acns_dns.world.errors import InvalidInput
-from acns_dns.world.models import Account, SoaSettings, World, Zone, ZoneDefaults
+from acns_dns.world.models import Account, SoaSettings, World, Zone, ZoneDefaults, shared
 
 NS_TTL_RANGE = (30, 86400)  # spec-acns §1.4, §3.10
 SOA_RANGES = {  # spec-acns §3.10
@@ -67,7 +67,7 @@ def _soa(current: SoaSettings, changes: object, where: str) -> SoaSettings:
         else:
             raise InvalidInput(f"{field} is not an SOA setting (expire, min_ttl, mname, refresh, "
                                "retry, rname, ttl)")
-    return SoaSettings(**values)
+    return shared(SoaSettings(**values))
 
 
 def _apply(target: Zone | ZoneDefaults, changes: Mapping[str, object], where: str) -> None:

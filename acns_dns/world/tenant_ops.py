@@ -8,7 +8,7 @@ the same allocation (``custom_ns_ops``). Imports: errors, models, custom_ns_ops,
 
 from __future__ import annotations
 
-from acns_dns.world import cloudflare_ops, custom_ns_ops
+from acns_dns.world import cloudflare_ops, custom_ns_ops, indexes
 from acns_dns.world.errors import InvalidInput, NotEntitled, NotFound
 from acns_dns.world.models import Account, Credential, CustomNameserver, Tenant, World
 
@@ -43,7 +43,7 @@ def join_tenant(world: World, account_id: str, tenant_id: str) -> Account:
 def add_owner_credential(world: World, tenant_id: str, token: str) -> Credential:
     """Let ``token`` act as the tenant owner: on the tenant and on every account it owns."""
     find_tenant(world, tenant_id)
-    if any(existing.token == token for existing in world.credentials):
+    if indexes.of(world).credential(token, None) is not None:
         raise InvalidInput("token is already used by another credential; choose another")
     credential = Credential(token=token, tenants=[tenant_id])
     world.credentials.append(credential)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from acns_dns.world import cloudflare_ops, custom_ns_ops, names
 from acns_dns.world.errors import InvalidInput, InvalidName, NotFullSetup
-from acns_dns.world.models import NameserverSetting, World, Zone
+from acns_dns.world.models import STANDARD_NAMESERVERS, NameserverSetting, World, Zone, shared
 
 
 def set_vanity_names(world: World, zone_id: str, requested: list[str]) -> Zone:
@@ -23,7 +23,7 @@ def set_vanity_names(world: World, zone_id: str, requested: list[str]) -> Zone:
         for ns in current:
             custom_ns_ops.release(world, ns)
         if zone.nameservers.type == "custom.zone":
-            zone.nameservers = NameserverSetting()
+            zone.nameservers = STANDARD_NAMESERVERS
         return zone
     cloudflare_ops.check_custom_allowed(world, zone, "custom.zone")
     wanted = [_below(zone, value, index) for index, value in enumerate(requested)]
@@ -46,7 +46,7 @@ def set_vanity_names(world: World, zone_id: str, requested: list[str]) -> Zone:
     mine = [ns for ns in world.custom_ns if ns.kind == "zone" and ns.zone_id == zone.id]
     others = [ns for ns in world.custom_ns if not (ns.kind == "zone" and ns.zone_id == zone.id)]
     world.custom_ns = others + sorted(mine, key=lambda ns: order[ns.ns_name])
-    zone.nameservers = NameserverSetting(type="custom.zone", ns_set=1)
+    zone.nameservers = shared(NameserverSetting(type="custom.zone", ns_set=1))
     return zone
 
 
