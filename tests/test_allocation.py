@@ -240,3 +240,17 @@ def test_worlds_with_different_prefixes_never_overlap() -> None:
     assert not set(first) & set(second)
     assert all(ipaddress.ip_address(a) in ipaddress.ip_network("127.54.0.0/16")
                for a in second if ":" not in a)
+
+
+@given(st.one_of(st.ip_addresses().map(str), st.from_regex(r"[0-9a-fA-F:.]{1,20}", fullmatch=True)))
+def test_rebase_to_the_same_network_writes_addresses_as_ipaddress_does(address: str) -> None:
+    """The shortcut for an unmoved network gives what ipaddress gives (or refuses the same)."""
+    try:
+        expected: str | None = str(ipaddress.ip_address(address))
+    except ValueError:
+        expected = None
+    try:
+        got: str | None = addressing.rebase(address, Network(), Network())
+    except ValueError:
+        got = None
+    assert got == expected

@@ -30,6 +30,7 @@ from acns_dns.api import (
 )
 from acns_dns.api.envelope import Failure
 from acns_dns.dns.journal import QueryJournal
+from acns_dns.world import snapshot
 from acns_dns.world.registry import Registry
 
 CLOUDFLARE_PREFIX = "/client/v4"
@@ -67,7 +68,7 @@ def create_app(
     app.state.admin_token = admin_token
     app.state.inspector = inspector
     app.state.inspector_source = inspector_source
-    app.state.baseline = registry.world.model_copy(deep=True)
+    app.state.baseline = snapshot.pack(registry.world)
     for module in (custom_ns, tenant_custom_ns, zone_settings, accounts, zones, dns_records):
         app.include_router(module.router, prefix=CLOUDFLARE_PREFIX)
     app.include_router(sim_registry.router)

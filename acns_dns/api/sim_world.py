@@ -53,7 +53,7 @@ def _summary(registry: Registry) -> dict[str, Any]:
 
 def _replace(request: Request, registry: Registry, world: World) -> JSONResponse:
     registry.replace(world)
-    request.app.state.baseline = world.model_copy(deep=True)
+    request.app.state.baseline = snapshot.pack(world)
     return reply(ok(_summary(registry)))
 
 
@@ -108,8 +108,7 @@ async def load_scenario(
 @router.post("/reset", summary="Reset the world", **documented(Success[WorldOut]))
 async def reset(request: Request, who: AdminDep, registry: RegistryDep) -> JSONResponse:
     """Back to the starting world (or the scenario last loaded here)."""
-    baseline: World = request.app.state.baseline
-    return _replace(request, registry, baseline.model_copy(deep=True))
+    return _replace(request, registry, snapshot.unpack(request.app.state.baseline))
 
 
 @router.post("/snapshot", summary="Save a snapshot", **documented(Success[SnapshotOut]))

@@ -32,6 +32,7 @@ from acns_dns.world.registry import Registry
 
 EDGE = "127.0.0.1"
 EXIT_BIND = 3
+CUSTOM_SHOWN = 12  # custom nameservers listed one by one in the banner; a large world's are counted
 
 
 def add_parser(subparsers: Any) -> None:
@@ -222,21 +223,39 @@ def _first_domain(world: World, tld: str | None = None) -> str | None:
 
 
 def role_lines(view: View, port: int, world: World) -> list[str]:
-    """One line per server worth showing (branded Cloudflare names folded into one)."""
+    """One line per server worth showing (branded Cloudflare names folded into one; custom
+    nameservers beyond the first ``CUSTOM_SHOWN`` counted, not listed)."""
     lines: list[str] = []
     branded = [s for s in view.listing if s.role is Role.CLOUDFLARE and s.label == "Cloudflare (branded)"]
     example = _first_domain(world)
+    edge_question = _edge_question(view, world)  # the same for every edge server: found once
+    custom = 0
     for server in view.listing:
         if server in branded:
             continue
-        probe = _probe(server.role, server.zones, server.name, world, example)
+        if server.role is Role.CLOUDFLARE and server.name != "edge":
+            custom += 1
+            if custom > CUSTOM_SHOWN:
+                continue
+        probe = edge_question if server.role is Role.CLOUDFLARE else _probe(
+            server.role, server.zones, server.name, world, example)
         where = f"{server.ipv4:<16}" + (f" {server.ipv6}" if server.ipv6 else "")
         dig = dig_line(server.ipv4, port, *probe, norec=server.name != "edge") if probe else ""
         lines.append(f"  {server.label:<26} {server.name:<24} {where}\n      {dig}".rstrip())
+    if custom > CUSTOM_SHOWN:
+        lines.append(f"  ... and {custom - CUSTOM_SHOWN:,} more custom nameservers (`acns-dns servers` "
+                     "lists every server)")
     if branded:
         lines.append(f"  {'Cloudflare (branded)':<26} {len(branded)} names, "
                      f"{branded[0].ipv4} .. {branded[-1].ipv4}")
     return lines
+
+
+def _edge_question(view: View, world: World) -> tuple[str, str]:
+    """What shows the Cloudflare edge at work: the NS of the first zone it serves."""
+    edge = view.parts.edge if view.parts is not None else {}
+    served = min((z for z in edge if z != world.cloudflare.zone), default=world.cloudflare.zone)
+    return served, "NS"
 
 
 def _probe(role: Role, zones: Any, name: str, world: World, example: str | None) -> tuple[str, str] | None:
@@ -247,9 +266,6 @@ def _probe(role: Role, zones: Any, name: str, world: World, example: str | None)
         tld = next(iter(zones))
         domain = _first_domain(world, tld)
         return (f"www.{domain}", "A") if domain else (f"{tld}.", "SOA")
-    if role is Role.CLOUDFLARE:
-        served = sorted(z for z in zones if z != world.cloudflare.zone)
-        return (served[0], "NS") if served else (world.cloudflare.zone, "NS")
     served = sorted(zones)
     return (served[0], "SOA") if served else None
 

@@ -18,11 +18,12 @@ from types import MappingProxyType
 from typing import NamedTuple
 
 from acns_dns.dns.layered import Layered, LayeredSet
+from acns_dns.dns.lazyzones import LazyZones, ZoneSource
 from acns_dns.dns.lookups import IndexedLookups, NsIndex
 from acns_dns.dns.view import assemble, compile_view
 from acns_dns.dns.zonedata import NOBODY, RR, Parts, View, ZoneData, cache_tag
 from acns_dns.dns.zones import (
-    edge_zone,
+    edge_source,
     flat,
     host_zones,
     root_zones,
@@ -75,7 +76,7 @@ def update_view(old: View, world: World, change: Change, version: int) -> Update
     tlds, flat_tlds = _tlds(parts, world, change, touched)
     hosts = _hosts(parts, world, change.hosts, touched)
     compiled = {("edge", apex) for apex in change.zones
-                if apex in edge and edge.get(apex) is not parts.edge.get(apex)}
+                if apex in edge and edge.entry(apex) is not parts.edge.entry(apex)}
     compiled |= {(f"tld:{tld}", tld) for tld, zone in tlds.items() if zone is not parts.tlds.get(tld)}
     compiled |= {(f"host:{host}", apex) for host, zones in hosts.items() if zones is not parts.hosts.get(host)
                  for apex in zones}
@@ -105,13 +106,13 @@ def _enclosing(zones: Mapping[str, ZoneData], apex: str) -> str | None:
 
 
 def _edge(parts: Parts, world: World, apexes: frozenset[str], ns_index: NsIndex, touched: set[str],
-          ) -> tuple[Layered[str, ZoneData], Layered[str, str]]:
+          ) -> tuple[LazyZones, Layered[str, str]]:
     """The edge's zones with ``apexes`` recompiled (or gone), and the name -> id index."""
     if not apexes:
         return parts.edge, parts.zone_ids
     lookups = IndexedLookups(world, ns_index, zone_finder(world, parts.zone_ids))
     search = zone_finder(world, parts.zone_ids, search=True)
-    put: dict[str, ZoneData] = {}
+    put: dict[str, ZoneSource] = {}
     drop: list[str] = []
     ids: dict[str, str] = {}
     gone: list[str] = []
@@ -124,7 +125,7 @@ def _edge(parts: Parts, world: World, apexes: frozenset[str], ns_index: NsIndex,
         if apex == world.cloudflare.zone:
             continue  # cloudflare.com is the edge's own zone whatever an account adds
         if zone is not None and served(zone):
-            put[apex] = edge_zone(world, zone, lookups)
+            put[apex] = edge_source(world, zone, lookups)
         else:
             drop.append(apex)
     edge = parts.edge.with_changes(put, drop)

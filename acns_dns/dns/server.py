@@ -212,7 +212,8 @@ class DnsServer:
         total = min(total, room.tcp_connections)  # connections never take the listeners' descriptors
         self._tcp = tcp.TcpPool(self._loop, self.answer_tcp, idle, total, per_address, per_client)
         self.notifier = Notifier(self._loop)
-        self._responder = wire.Responder(self._compile(self.registry.world))
+        if self._responder.view.version != self.registry.version:  # changed since it was compiled
+            self._responder = wire.Responder(self._compile(self.registry.world))
         if len(self.view.servers) > room.addresses:
             raise TooManyAddresses(len(self.view.servers), room)
         self._latest = self._responder.view
@@ -239,9 +240,11 @@ class DnsServer:
     def _on_world(self, world: World, change: Change) -> None:
         """Registry listener (any thread; one call at a time): build the new view here, swap
         it in on the loop, and wait for that (bounded)."""
+        if change.everything and self._latest.version == self.registry.version:
+            return  # subscribe()'s first call: the view was compiled from this very world
         try:
             update = update_view(self._latest, world, change, self.registry.version)
-            view, changed = self.history.stamp(update.view, update.compiled)
+            view, changed = self.history.stamp(update.view, update.compiled, previous=self._latest)
         except Exception:
             log.exception("compiling the new view failed; still serving version %d", self.view.version)
             return

@@ -51,7 +51,7 @@ __all__ = ["NOBODY", "RR", "TLD_TTL", "Parts", "Role", "Server", "ServerTable", 
 def compile_view(world: World, version: int = 0, edge_aliases: Iterable[str] = ()) -> View:
     """Compile the world into a View; ``edge_aliases`` also answer as the Cloudflare edge."""
     ns_index = NsIndex(world)
-    parts = Parts(edge=Layered(cloudflare_zones(world, IndexedLookups(world, ns_index))),
+    parts = Parts(edge=cloudflare_zones(world, IndexedLookups(world, ns_index)),
                   tlds={tld: tld_zone(world, tld) for tld in world.tlds},
                   hosts={host: MappingProxyType(host_zones(world, host)) for host in world.hosts},
                   root=MappingProxyType(root_zones(world)),

@@ -12,7 +12,8 @@ branded and ACNS address, so one serial per zone there; another host's zones are
 Serials start from the compiled SOA (what a zone file export of the same world holds) and
 live as long as the process: a restarted acns-dns starts again from the compiled serials.
 Only the zones a change compiled anew are looked at (``stamp(view, compiled)``), so stamping
-costs what the change touched. Imports: view, zonedata, layered, export (the zone-file form).
+costs what the change touched. Imports: view, zonedata, layered, lazyzones, export (the zone-file
+form).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from types import MappingProxyType
 
 from acns_dns.dns import export
 from acns_dns.dns.layered import Layered
+from acns_dns.dns.lazyzones import LazyZones
 from acns_dns.dns.view import RR, Role, Server, ServerTable, View, ZoneData, replace_zones
 from acns_dns.dns.zonedata import _negative_or_none
 
@@ -114,19 +116,21 @@ class ZoneHistory:
         self._groups: dict[str, tuple[object | None, frozenset[str]]] = {}
         self._lock = threading.Lock()
 
-    def stamp(self, view: View, compiled: Iterable[tuple[str, str]] | None = None) -> tuple[View, list[Key]]:
+    def stamp(self, view: View, compiled: Iterable[tuple[str, str]] | None = None,
+              previous: View | None = None) -> tuple[View, list[Key]]:
         """``view`` with the serial of every zone in ``compiled`` ((group, apex); None: every
-        zone) set, and the zones whose serial moved."""
+        zone) set, and the zones whose serial moved. ``previous`` is the view ``compiled`` was
+        compiled after: a zone seen for the first time is compared with what it served there.
+
+        Zones a view builds only when read (``lazyzones``) are not built here unless they
+        changed: one never changed keeps the serial it was compiled with, and is tracked from
+        its first change on, so stamping costs what a change touched at any world size.
+        """
         servers = view.servers
         if not isinstance(servers, ServerTable):
             return view, []
-        wanted: dict[str, list[str]] = {}
-        if compiled is None:
-            wanted = {group: list(zones) for group, zones in servers.groups.items()}
-        else:
-            for group, apex in compiled:
-                wanted.setdefault(group, []).append(apex)
         with self._lock:
+            wanted = self._wanted(view, compiled, previous)
             changed: list[Key] = []
             replaced: dict[tuple[str, str], ZoneData] = {}
             for group, apexes in wanted.items():
@@ -136,16 +140,53 @@ class ZoneHistory:
                 alongside = self._alongside(group, zones)
                 for apex in apexes:
                     zone = zones.get(apex)
-                    if zone is not None:
-                        stamped = self._stamp_zone(key_for(server, apex), zone, alongside, changed)
-                        if stamped is not zone:
-                            replaced[(group, apex)] = stamped
+                    if zone is None:
+                        continue
+                    key = key_for(server, apex)
+                    if key not in self._zones:
+                        self._first_seen(key, group, apex, previous)
+                    stamped = self._stamp_zone(key, zone, alongside, changed)
+                    if stamped is not zone:
+                        replaced[(group, apex)] = stamped
             return (replace_zones(view, replaced) if replaced else view), changed
+
+    def _wanted(self, view: View, compiled: Iterable[tuple[str, str]] | None,
+                previous: View | None) -> dict[str, list[str]]:
+        """The zones to stamp, by group: those compiled, or (a whole new view) every zone held
+        built, every zone already tracked and every zone whose records differ from what
+        ``previous`` held (compared as records: nothing is built to tell)."""
+        wanted: dict[str, list[str]] = {}
+        if compiled is not None:
+            for group, apex in compiled:
+                wanted.setdefault(group, []).append(apex)
+            return wanted
+        tracked: dict[tuple[str, str], list[str]] = {}
+        for role, host, apex in self._zones:
+            tracked.setdefault((role, host), []).append(apex)
+        for group, zones in view.servers.groups.items():  # type: ignore[attr-defined]
+            server = view.first_of.get(group)
+            if not isinstance(zones, LazyZones) or server is None:
+                wanted[group] = list(zones)
+                continue
+            role, host, _ = key_for(server, "")
+            before = _groups(previous).get(group)
+            wanted[group] = [apex for apex in zones if zones.is_built(apex) or (
+                isinstance(before, LazyZones) and apex in before and not zones.same_as(apex, before))]
+            wanted[group] += [apex for apex in tracked.get((role, host), ()) if apex in zones]
+        return wanted
+
+    def _first_seen(self, key: Key, group: str, apex: str, previous: View | None) -> None:
+        """Track ``key`` from what ``previous`` served (a zone changed for the first time)."""
+        zones = _groups(previous).get(group)
+        old = zones.get(apex) if zones is not None else None
+        if old is not None:
+            self._zones[key] = _Tracked(old, old, self._alongside(group, zones),  # type: ignore[arg-type]
+                                        deque(maxlen=self.entries))
 
     def _alongside(self, group: str, zones: Mapping[str, ZoneData]) -> frozenset[str]:
         """The apexes a group serves, as the same object while they stay the same (an edge of
         many zones is not listed again unless zones came or went)."""
-        token = zones.keys_token if isinstance(zones, Layered) else None
+        token = zones.keys_token if isinstance(zones, (Layered, LazyZones)) else None
         known = self._groups.get(group)
         if known is not None and token is not None and known[0] is token:
             return known[1]
@@ -192,6 +233,12 @@ class ZoneHistory:
         """The serial zone ``key`` is served with now (None: never seen)."""
         tracked = self._zones.get(key)
         return None if tracked is None else serial_of(tracked.stamped.soa)
+
+
+def _groups(view: View | None) -> Mapping[str, Mapping[str, ZoneData]]:
+    """The zones of each server group of ``view`` (none without a view)."""
+    servers = view.servers if view is not None else None
+    return servers.groups if isinstance(servers, ServerTable) else {}
 
 
 def _without_soa(zone: ZoneData, records: list[RR]) -> set[RR]:

@@ -11,17 +11,22 @@ Imports: rrwire, layered, lookups (NsIndex), names, models.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Set
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from acns_dns.dns import rrwire
 from acns_dns.dns.layered import Layered
 from acns_dns.dns.lookups import NsIndex
 from acns_dns.world import names
 from acns_dns.world.models import Record
+
+if TYPE_CHECKING:  # lazyzones builds zones with this module's build_zone
+    from acns_dns.dns.lazyzones import LazyZones
 
 TLD_TTL = 172800  # what real TLD registries publish for NS and glue
 SOA_TIMERS = "10000 2400 604800 1800"  # refresh retry expire minimum (spec-acns §3.10 example)
@@ -48,8 +53,9 @@ class Role(Enum):
 class RR:
     """One resource record: lower-case owner without trailing dot, type name, TTL, rdata text.
 
-    ``wire`` is its wire form, encoded once (``encoded``): at zone compile time for every record
-    a zone holds, so answering never parses zone text.
+    ``wire`` is its wire form, encoded once (``encoded``): when a zone is built for every record
+    it holds, and for a registry's delegations and glue when first served, so answering never
+    parses zone text.
     """
 
     name: str
@@ -163,7 +169,7 @@ class ServerTable(Mapping[str, Server]):
 class Parts:
     """What a view was compiled from, kept so a change recompiles only what it touched."""
 
-    edge: Layered[str, ZoneData]
+    edge: LazyZones
     tlds: Mapping[str, ZoneData]
     hosts: Mapping[str, Mapping[str, ZoneData]]
     root: Mapping[str, ZoneData]
@@ -242,10 +248,11 @@ def build_zone(apex: str, records: Iterable[RR], cuts: Mapping[str, tuple[RR, ..
     soa = rrsets.get((apex, "SOA"))
     if not soa:
         raise ValueError(f"zone {names.fqdn(apex)} has no SOA record")
-    for group in (rrsets.values(), all_cuts.values(), all_addresses.values()):
-        for rrset in group:
-            for rr in rrset:
-                rr.encoded()  # once, now: a cache miss never parses zone text
+    for rrset in rrsets.values():
+        for rr in rrset:
+            rr.encoded()  # once, now: a cache miss never parses zone text
+    # ``cuts`` and ``addresses`` given by the caller are encoded as their maker chose: a TLD of
+    # many delegations encodes each one when it is first referred to (``zones.tld_zone``)
     return ZoneData(
         apex=apex,
         rrsets=MappingProxyType(rrsets),
@@ -269,9 +276,11 @@ def _with_empty_non_terminals(apex: str, owners: Iterable[str]) -> set[str]:
     return found
 
 
+# The rdata of SOA and NS records is interned: the zones of one account hold the same text.
+
 def _soa(apex: str, mname: str, rname: str, ttl: int = 3600, serial: int = 2026112801,
          timers: str = SOA_TIMERS) -> RR:
-    return RR(apex, "SOA", ttl, f"{names.fqdn(mname)} {names.fqdn(rname)} {serial} {timers}")
+    return RR(apex, "SOA", ttl, sys.intern(f"{names.fqdn(mname)} {names.fqdn(rname)} {serial} {timers}"))
 
 
 def _addresses(name: str, ipv4: Iterable[str], ipv6: Iterable[str], ttl: int) -> list[RR]:
@@ -279,7 +288,7 @@ def _addresses(name: str, ipv4: Iterable[str], ipv6: Iterable[str], ttl: int) ->
 
 
 def _ns(owner: str, targets: Iterable[str], ttl: int) -> tuple[RR, ...]:
-    return tuple(RR(owner, "NS", ttl, names.fqdn(t)) for t in targets)
+    return tuple(RR(owner, "NS", ttl, sys.intern(names.fqdn(t))) for t in targets)
 
 
 def _from_record(row: Record) -> RR:

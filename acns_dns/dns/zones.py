@@ -1,8 +1,9 @@
 """The zones of each role, compiled from the world: root, TLD registries, the Cloudflare edge
-(one zone at a time, ``edge_zone``, or all of them), other DNS hosts.
+(one zone at a time, ``edge_zone``, or all of them, each built when first read), other DNS
+hosts.
 
 TLD zones keep their names, cuts and glue ``Layered``, so ``incremental`` can patch one
-delegation or host object in. Imports: zonedata, layered, lookups, names, models,
+delegation or host object in. Imports: zonedata, layered, lazyzones, lookups, names, models,
 infrastructure (reads only).
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from acns_dns.dns.layered import Layered, LayeredSet
+from acns_dns.dns.lazyzones import LazyZones, ZoneSource
 from acns_dns.dns.lookups import EdgeLookups, IndexedLookups
 from acns_dns.dns.zonedata import (
     ROOT_RNAME_DOMAIN,
@@ -84,42 +86,52 @@ def tld_zone(world: World, tld_name: str) -> ZoneData:
     for own in tld_own_names(tld):
         if own not in tld.domains:
             records += _addresses(own, [tld.ipv4], [tld.ipv6], TLD_TTL)
-    cuts = {d.name: tld_cut(d.name, d.nameservers) for d in tld.domains.values() if d.nameservers}
-    glue = {h.name: tld_glue(h.name, h.ipv4, h.ipv6) for h in tld.hosts.values()}
+    # a registry of many delegations: each is encoded when first referred to, not all now
+    cuts = {d.name: tld_cut(d.name, d.nameservers, encode=False)
+            for d in tld.domains.values() if d.nameservers}
+    glue = {h.name: tld_glue(h.name, h.ipv4, h.ipv6, encode=False) for h in tld.hosts.values()}
     zone = build_zone(tld.name, records, cuts=cuts, addresses=glue,
                       sibling_glue=tld.glue_policy == "sibling")
     return replace(zone, names=LayeredSet(zone.names), cuts=Layered(zone.cuts),
                    addresses=Layered(zone.addresses))
 
 
-def tld_cut(domain: str, nameservers: Iterable[str]) -> tuple[RR, ...]:
-    """A registration's delegation in its TLD zone (RFC 1034 §4.2.2), encoded."""
+def tld_cut(domain: str, nameservers: Iterable[str], encode: bool = True) -> tuple[RR, ...]:
+    """A registration's delegation in its TLD zone (RFC 1034 §4.2.2), encoded now or when
+    first used."""
     rrset = _ns(domain, nameservers, TLD_TTL)
-    for rr in rrset:
-        rr.encoded()
+    if encode:
+        for rr in rrset:
+            rr.encoded()
     return rrset
 
 
-def tld_glue(host: str, ipv4: Iterable[str], ipv6: Iterable[str]) -> tuple[RR, ...]:
-    """A host object's addresses: glue in its TLD zone, encoded."""
+def tld_glue(host: str, ipv4: Iterable[str], ipv6: Iterable[str], encode: bool = True) -> tuple[RR, ...]:
+    """A host object's addresses: glue in its TLD zone, encoded now or when first used."""
     rrs = tuple(_addresses(host, ipv4, ipv6, TLD_TTL))
-    for rr in rrs:
-        rr.encoded()
+    if encode:
+        for rr in rrs:
+            rr.encoded()
     return rrs
 
 
-def edge_zone(world: World, zone: Zone, lookups: EdgeLookups | None = None) -> ZoneData:
-    """One active Cloudflare zone as the edge serves it."""
+def edge_source(world: World, zone: Zone, lookups: EdgeLookups | None = None) -> ZoneSource:
+    """What one active Cloudflare zone is built from, read from the world now."""
     lookups = lookups or EdgeLookups()
     ns_names = lookups.ns_names(world, zone)
     soa = zone.soa
     mname = soa.mname if soa.mname is not None else sorted(ns_names)[0]  # as settings_ops.soa_mname
     timers = f"{soa.refresh} {soa.retry} {soa.expire} {soa.min_ttl}"
-    records = [_soa(zone.name, mname, soa.rname, soa.ttl, timers=timers),  # spec-acns §3.10, §6.14
+    records = (_soa(zone.name, mname, soa.rname, soa.ttl, timers=timers),  # spec-acns §3.10, §6.14
                *_ns(zone.name, ns_names, zone.ns_ttl),
                *(_from_record(r) for r in zone.records),
-               *(RR(*row) for row in lookups.managed(world, zone))]
-    return build_zone(zone.name, records)
+               *(RR(*row) for row in lookups.managed(world, zone)))
+    return ZoneSource(zone.name, records)
+
+
+def edge_zone(world: World, zone: Zone, lookups: EdgeLookups | None = None) -> ZoneData:
+    """One active Cloudflare zone as the edge serves it."""
+    return edge_source(world, zone, lookups).build()
 
 
 def cloudflare_zone(world: World) -> ZoneData:
@@ -142,12 +154,14 @@ def served(zone: Zone) -> bool:
     return zone.status == "active" and zone.type != "partial"
 
 
-def cloudflare_zones(world: World, lookups: EdgeLookups | None = None) -> dict[str, ZoneData]:
-    """Every zone the Cloudflare edge serves: active account zones and cloudflare.com itself."""
+def cloudflare_zones(world: World, lookups: EdgeLookups | None = None) -> LazyZones:
+    """Every zone the Cloudflare edge serves: active account zones (each built when first
+    read, ``lazyzones``) and cloudflare.com itself."""
     lookups = lookups or IndexedLookups(world)
-    zones = {zone.name: edge_zone(world, zone, lookups) for zone in world.zones.values() if served(zone)}
+    zones: dict[str, ZoneData | ZoneSource] = {
+        zone.name: edge_source(world, zone, lookups) for zone in world.zones.values() if served(zone)}
     zones[world.cloudflare.zone] = cloudflare_zone(world)
-    return zones
+    return LazyZones(zones)
 
 
 def host_zones(world: World, host_id: str) -> dict[str, ZoneData]:

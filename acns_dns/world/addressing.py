@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import ipaddress
+import socket
 from collections.abc import Iterable, Mapping
 from collections.abc import Set as AbstractSet
 
@@ -143,15 +144,26 @@ def rebase(address: str, source: Network, target: Network) -> str:
     Scenario files are written for the default prefixes; this lets the same file run on
     127.54.0.0/16 beside another world. Addresses outside ``source`` are kept as they are.
     """
+    if source.prefix4 == target.prefix4 and source.prefix6 == target.prefix6 and _canonical(address):
+        return address
     ip = ipaddress.ip_address(address)
-    if source.prefix4 == target.prefix4 and source.prefix6 == target.prefix6:
-        return str(ip)
     for old, new in ((source.prefix4, target.prefix4), (source.prefix6, target.prefix6)):
         old_net = _network(old)
         if ip.version == old_net.version and ip in old_net:
             offset = int(ip) - int(old_net.network_address)
             return str(_network(new).network_address + offset)
     return str(ip)
+
+
+def _canonical(address: str) -> bool:
+    """True when ``address`` is an IP address written as ``str(ip_address(address))`` writes it."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    if family == socket.AF_INET6 and "." in address:  # ipaddress writes ::ffff:1.2.3.4 in hex
+        return False
+    try:
+        return socket.inet_ntop(family, socket.inet_pton(family, address)) == address
+    except (OSError, ValueError):
+        return False
 
 
 @functools.lru_cache(maxsize=64)

@@ -316,7 +316,9 @@ def add_record(world: World, zone_id: str, name: str, rtype: str, content: str, 
     while record_id in taken:  # ids stay unique after deletions shortened the list
         serial += 1
         record_id = stable_id("record", zone.id, str(serial), row.name, row.type, row.content)
-    record = DnsRecord(id=record_id, **row.model_dump())
+    # row was validated as a Record: its fields need no second look
+    record = DnsRecord.model_construct(id=record_id, name=row.name, type=row.type, ttl=row.ttl,
+                                       content=row.content, managed=False)
     zone.records.append(record)
     return record
 

@@ -228,7 +228,7 @@ class WorldIndex:
 
 def of(world: World) -> WorldIndex:
     """The world's index (built now if it has none yet)."""
-    index = world._index
+    index = world.__pydantic_private__["_index"]  # not world._index: pydantic's __getattr__ is slow
     if index is None or index.world is not world:  # none yet, or a shallow copy's original's
         index = WorldIndex(world)
         world._index = index

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -47,6 +48,17 @@ def save(world: World, path: str | os.PathLike[str]) -> Path:
         Path(temp_name).unlink(missing_ok=True)
         raise
     return target
+
+
+def pack(world: World) -> bytes:
+    """The world as compressed snapshot JSON: a copy to go back to, a fraction of its size and
+    made in a fraction of the time a deep copy takes."""
+    return zlib.compress(world.model_dump_json().encode(), 1)
+
+
+def unpack(data: bytes) -> World:
+    """A new world from ``pack``'s bytes."""
+    return loads(zlib.decompress(data).decode(), "<packed world>")
 
 
 def loads(text: str, source: str = "<snapshot>") -> World:
