@@ -118,6 +118,15 @@ def test_an_unknown_token_gets_401_not_a_body_error(api: Api) -> None:
         {"code": 10000, "message": "Authentication error: unknown API token or key"}]
 
 
+def test_a_token_created_at_run_time_may_send_a_body_at_once(api: Api) -> None:
+    made = api.http(ADMIN).post("/sim/accounts", json={"name": "Fresh", "token": "fresh-token"})
+    assert made.status_code == 200
+    account = made.json()["result"]["id"]
+    created = api.http("fresh-token").post(f"/client/v4/accounts/{account}/custom_ns",
+                                           json={"ns_name": "ns1.fresh.example", "ns_set": 1})
+    assert created.status_code == 200, created.text  # the guard read the world as it is now
+
+
 def _chunked_post(server: ApiServer, token: str | None, chunks: int) -> bytes:
     """POST a chunked body of at most ``chunks`` x 64 KiB and never its last chunk; the reply
     (a server that waits for the end of the body answers nothing within BOUND)."""
