@@ -170,7 +170,7 @@ def test_serve_raises_its_descriptor_limit_and_says_how_many_addresses_fit() -> 
             process.send_signal(signal.SIGINT)
             process.communicate(timeout=10)
     line = next(line for line in lines if "open-file limit" in line)
-    assert "open-file limit 4096 (raised from 256): room for 1,760 addresses" in line
+    assert "open-file limit 4096 (raised from 256): room for 1,664 addresses" in line
 
 
 def test_serve_refuses_a_world_larger_than_its_descriptors() -> None:

@@ -3,7 +3,8 @@
 ``create_app`` wires the routers (one per resource), the error handlers and the OpenAPI
 document (``/openapi.json``). Routes are ``async def``, so every registry operation runs on the
 event loop thread, the same one the DNS server answers from.
-The teaching page (``/``, ``/docs``, ``/static``) comes from ``page``.
+The teaching page (``/``, ``/docs``, ``/static``) comes from ``page``. ``body_guard`` sees
+every request first: no body is read before the credentials are checked, none above 1 MiB.
 Imports: the api modules, journal, registry, fastapi.
 """
 
@@ -28,6 +29,7 @@ from acns_dns.api import (
     zone_settings,
     zones,
 )
+from acns_dns.api.body_guard import MAX_BODY, BodyGuard
 from acns_dns.api.envelope import Failure
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.world import snapshot
@@ -42,7 +44,7 @@ FAILURE_DOC: dict[int | str, dict[str, Any]] = {
 def create_app(
     registry: Registry, *, journal: QueryJournal | None = None, admin_token: str | None = None,
     inspector: Callable[[str, Sequence[str]], dict[str, dict[str, Any]]] | None = None,
-    inspector_source: str | None = None,
+    inspector_source: str | None = None, max_body: int = MAX_BODY,
 ) -> FastAPI:
     """The API over ``registry``.
 
@@ -53,6 +55,8 @@ def create_app(
         inspector: (root address, domains) -> per domain the delegation checks and a resolver's
             walk, shown on the page; ``serve`` passes ``lab.inspect.inspector`` (this layer
             may not import it). Its queries leave from ``inspector_source``.
+        max_body: the largest request body read, in bytes (``body_guard``: a body is read
+            only from a caller whose credentials the world knows; a larger one gets 413).
     """
     app = FastAPI(
         title="acns-dns",
@@ -76,6 +80,7 @@ def create_app(
     app.include_router(sim_index.router)
     app.include_router(page.router)
     handlers.install(app)
+    app.add_middleware(BodyGuard, max_body=max_body)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -108,6 +108,29 @@ def identify(
     return None
 
 
+NO_CREDENTIALS = "Authentication error: send Authorization: Bearer <token> or X-Auth-Email and X-Auth-Key"
+UNKNOWN_CREDENTIALS = "Authentication error: unknown API token or key"
+
+
+def authenticate(
+    world: World, admin_token: str | None, token: str | None, email: str | None, key: str | None
+) -> Caller:
+    """The caller these credentials belong to; raises Unauthenticated (401) when there are none
+    or nobody holds them. The one check both the routes and ``body_guard`` make."""
+    if not token and not (email and key):
+        raise Unauthenticated(NO_CREDENTIALS)
+    found = identify(world, admin_token, token or None, email, key)
+    if found is None:
+        raise Unauthenticated(UNKNOWN_CREDENTIALS)
+    return found
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (as ``HTTPBearer`` reads it)."""
+    scheme, _, token = (authorization or "").partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 async def caller(
     request: Request,
     registry: RegistryDep,
@@ -116,16 +139,8 @@ async def caller(
     key: Annotated[str | None, Security(auth_key)],
 ) -> Caller:
     """The authenticated caller, or 401."""
-    if token is None and not (email and key):
-        raise Unauthenticated(
-            "Authentication error: send Authorization: Bearer <token> or X-Auth-Email and X-Auth-Key"
-        )
-    found = identify(
-        registry.world, request.app.state.admin_token, token.credentials if token else None, email, key
-    )
-    if found is None:
-        raise Unauthenticated("Authentication error: unknown API token or key")
-    return found
+    return authenticate(registry.world, request.app.state.admin_token,
+                        token.credentials if token else None, email, key)
 
 
 CallerDep = Annotated[Caller, Depends(caller)]

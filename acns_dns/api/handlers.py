@@ -3,12 +3,13 @@
 - ``AcnsError``: its own status and code (never 409: the SDK retries it, spec-acns §4.1);
 - request validation: 400, code 1000, one error per problem, each naming the field and
   carrying ``source.pointer``;
+- a body that grew past the limit while it was read (``body_guard.BodyTooLarge``): 413;
 - an unknown route: 404, code 7003 "No route for the URI"; a known path with another method:
   405, code 7001;
 - a ``pydantic.ValidationError`` escaping an operation: 400 (a value was refused);
 - anything else is a bug: 500, code 10001, and the traceback is logged, never hidden.
 
-Imports: errors, envelope, fastapi/starlette.
+Imports: errors, envelope, body_guard, fastapi/starlette.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
+from acns_dns.api.body_guard import BodyTooLarge
 from acns_dns.api.envelope import error_body, failure
 from acns_dns.world.errors import AcnsError, InvalidInput, RouteNotFound
 
@@ -65,6 +67,11 @@ async def on_validation(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(failure(validation_errors(exc.errors())), status_code=400)
 
 
+async def on_too_large(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BodyTooLarge)
+    return JSONResponse(failure([{"code": exc.code, "message": str(exc.detail)}]), status_code=413)
+
+
 async def on_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
@@ -91,5 +98,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(AcnsError, on_acns_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(ValidationError, on_validation)
+    app.add_exception_handler(BodyTooLarge, on_too_large)
     app.add_exception_handler(HTTPException, on_http)
     app.add_exception_handler(Exception, on_bug)

@@ -5,22 +5,28 @@ like a DNS bind failure and port 0 gives a free port. uvicorn runs on its own th
 loop: an API call's validation, compilation of the new view and persistence happen there, so
 the DNS event loop keeps answering from the previous view meanwhile and never waits for the
 API. Signals stay with the caller (the ``serve`` command handles Ctrl-C itself). The app comes
-from ``acns_dns.api.create_app``, imported only when the API is asked for.
-Imports: registry, journal, server (BindError, new_event_loop).
+from ``acns_dns.api.create_app``, imported only when the API is asked for. Connections are
+``connection_guard``'s: capped (``server.API_CONNECTIONS``, which the DNS server keeps
+descriptors for), and closed when a request's headers or body do not arrive in time.
+Imports: registry, journal, server (BindError, new_event_loop, API_BACKLOG), connection_guard.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import socket
 import threading
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from acns_dns.dns.journal import QueryJournal
-from acns_dns.dns.server import BindError, new_event_loop
+from acns_dns.dns.server import API_BACKLOG, BindError, new_event_loop
 from acns_dns.world.registry import Registry
+
+if TYPE_CHECKING:
+    from acns_dns.api.connection_guard import ConnectionLimits
 
 
 class ApiUnavailable(RuntimeError):
@@ -43,7 +49,7 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(128)
+        sock.listen(API_BACKLOG)
         sock.setblocking(False)
     except OSError as exc:
         sock.close()
@@ -52,10 +58,14 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 class ApiServer:
-    """uvicorn serving ``app`` on ``host:port`` on a thread of its own."""
+    """uvicorn serving ``app`` on ``host:port`` on a thread of its own, under ``limits``
+    (default: ``connection_guard``'s documented ones)."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8053) -> None:
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8053,
+                 limits: ConnectionLimits | None = None) -> None:
         import uvicorn
+
+        from acns_dns.api.connection_guard import MAX_HEADER_BYTES, ConnectionLimits, guarded_protocol
 
         class _Server(uvicorn.Server):
             @contextlib.contextmanager
@@ -65,7 +75,13 @@ class ApiServer:
         self.host = host
         self._sock = _listening_socket(host, port)
         self.port: int = self._sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+        self.limits = limits or ConnectionLimits()
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
+                                http=guarded_protocol(self.limits), ws="none", backlog=API_BACKLOG,
+                                h11_max_incomplete_event_size=MAX_HEADER_BYTES,
+                                # the guard's header timeout is the keep-alive idle time; uvicorn's
+                                # own timer (cancelled by any byte) never fires before it
+                                timeout_keep_alive=math.ceil(self.limits.header_timeout) + 1)
         self._server = _Server(config)
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None

@@ -3,17 +3,21 @@
 ``serve`` loads a scenario (or a snapshot with ``--state``), starts the DNS listeners and the
 HTTP API in one event loop, prints each role's address with a ready-to-paste ``dig`` line,
 and stops cleanly on Ctrl-C or SIGTERM. A bind failure names the address, the port and why,
-suggests a fix and exits non-zero. Imports: models, registry, scenario, snapshot, view,
-server, transfer, http_server, inspect (the page's checks).
+suggests a fix and exits non-zero. An ``--api`` address other machines can reach is refused
+unless ``--allow-remote-api`` says it is meant, and then a warning names what it exposes.
+Imports: models, registry, scenario, snapshot, view, server, transfer, http_server, inspect
+(the page's checks).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import json
 import secrets
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,6 +47,9 @@ def add_parser(subparsers: Any) -> None:
     serve.add_argument("--port", type=int, default=5300, help="DNS port on every address (default 5300)")
     serve.add_argument("--api", default="127.0.0.1:8053", metavar="HOST:PORT",
                        help="where the HTTP API listens (default 127.0.0.1:8053)")
+    serve.add_argument("--allow-remote-api", action="store_true",
+                       help="let --api listen on an address other machines can reach (not loopback); "
+                            "it exposes the tokens, the /sim admin routes and the query journal")
     serve.add_argument("--no-api", action="store_true", help="serve DNS only")
     serve.add_argument("--admin-token", default=None, metavar="TOKEN",
                        help="token for the /sim admin routes (default: a random one, printed)")
@@ -90,8 +97,59 @@ def world_or_report(args: argparse.Namespace, command: str) -> World | None:
         return None
 
 
+def api_address(where: str) -> tuple[str, int]:
+    """``--api HOST:PORT`` as (host, port); raises ValueError naming what is wrong."""
+    host, _, port_text = where.rpartition(":")
+    if not port_text.isdigit() or int(port_text) > 65535:
+        raise ValueError(f"--api {where!r}: expected HOST:PORT with a port of 0-65535, "
+                         "e.g. 127.0.0.1:8053 or [::1]:8053")
+    return host.strip("[]") or "127.0.0.1", int(port_text)
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address ``host`` names is a loopback one (only this machine reaches it)."""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return False
+    addresses = [ipaddress.ip_address(str(info[4][0]).partition("%")[0]) for info in infos]
+    return bool(addresses) and all(_loopback(address) for address in addresses)
+
+
+def _loopback(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
+
+
+def remote_api_check(args: argparse.Namespace) -> str | None:
+    """Why ``--api`` is refused (a one-line error), or None; warns on stderr when it is allowed."""
+    if args.no_api:
+        return None
+    host, port = api_address(args.api)
+    if is_loopback(host):
+        return None
+    if not args.allow_remote_api:
+        return (f"--api {args.api} is not a loopback address, so other machines could reach the API "
+                "(its tokens, the /sim admin routes, the query journal); to mean it, add "
+                "--allow-remote-api, else listen on 127.0.0.1:PORT")
+    print(f"acns-dns serve: warning: the HTTP API on {host} port {port} is reachable from other "
+          "machines, over plain HTTP. Exposed there: the account tokens and the admin token printed "
+          "below (whoever sees one acts with it); with the admin token, every account, the /sim "
+          "admin routes (registrars, glue, faults, snapshots) and the whole DNS query journal "
+          "(clients' addresses and questions); the page at / to anyone",
+          file=sys.stderr, flush=True)
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     """``acns-dns serve``."""
+    try:
+        refused = remote_api_check(args)
+    except ValueError as exc:
+        refused = str(exc)
+    if refused is not None:
+        print(f"acns-dns serve: {refused}", file=sys.stderr)
+        return 2
     world = world_or_report(args, "serve")
     if world is None:
         return 2
@@ -182,15 +240,14 @@ async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Eve
 
 async def _start_api(where: str, registry: Registry, journal: QueryJournal,
                      admin_token: str, dns_port: int) -> tuple[ApiServer | None, str]:
-    host, _, port_text = where.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
+    host, port = api_address(where)
     try:
         app = load_app(registry, journal, admin_token, inspector=inspect.inspector(dns_port),
                        inspector_source=inspect.SOURCE)
     except ApiUnavailable as exc:
         return None, f"HTTP API: unavailable ({exc})"
     try:
-        api = ApiServer(app, host, int(port_text))
+        api = ApiServer(app, host, port)
         await api.start()
     except BindError as exc:
         return None, f"{exc}; choose another with --api HOST:PORT or use --no-api"

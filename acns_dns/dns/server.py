@@ -43,7 +43,9 @@ log = logging.getLogger(__name__)
 RCVBUF = 4 * 1024 * 1024  # bursts of queries are lost with the kernel default (spec benchmarking)
 LISTEN_BACKLOG = 1024  # a burst of connections waits in the kernel, not refused
 UDP_BATCH = 64  # datagrams answered per wake-up of a socket: one callback serves a burst
-RESERVED_DESCRIPTORS = 64  # stdio, the loop, the API socket and its connections, logs
+API_CONNECTIONS = 128  # the HTTP API's open connections, at most (api.connection_guard)
+API_BACKLOG = 64  # connections the API's loop may accept at once, before it closes those over the cap
+RESERVED_DESCRIPTORS = 64 + API_CONNECTIONS + API_BACKLOG  # stdio, the loops, logs, files; the API
 UDP_READ = 65535  # the largest datagram (a shorter buffer would cut a query silently)
 
 
