@@ -11,12 +11,14 @@ from __future__ import annotations
 import ipaddress
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import dns.rcode
 import pytest
 
 from acns_dns.dns.journal import QueryJournal
+from acns_dns.lab import netns
 from acns_dns.lab.api_access import ApiAccess
 from acns_dns.lab.pytest_plugin import PLUGIN_OCTETS, world_prefix
 from acns_dns.lab.testing import RunningWorld, running_world
@@ -187,3 +189,29 @@ def test_resolver_fixtures_skip_outside_a_namespace_saying_why(tmp_path: Path) -
     done = _pytest(tmp_path, "-rs")
     assert "1 passed, 1 skipped" in done.stdout, done.stdout + done.stderr
     assert "real resolvers query port 53 only: run pytest with --acns-netns" in done.stdout
+
+
+def test_without_a_namespace_the_resolver_fixtures_say_why(tmp_path: Path) -> None:
+    # a conftest that starts a thread: unshare(2) then refuses a new user namespace
+    (tmp_path / "conftest.py").write_text(
+        "import threading\nthreading.Thread(target=threading.Event().wait, daemon=True).start()\n")
+    (tmp_path / "test_resolver.py").write_text(
+        "def test_resolver(acns_resolver):\n    raise AssertionError('ran without a namespace')\n")
+    done = _pytest(tmp_path, "-rs", "--acns-netns")
+    assert "1 skipped" in done.stdout, done.stdout + done.stderr
+    assert "acns-dns: no user + network namespace (cannot enter a user namespace: this process " \
+           "already runs" in done.stdout
+    assert "real resolvers need a user + network namespace, unavailable here: cannot enter" in done.stdout
+
+
+def test_entering_a_namespace_is_refused_with_other_threads_running() -> None:
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)
+    waiting.start()
+    try:
+        with pytest.raises(netns.NamespaceError, match="cannot enter a user namespace: this process already"):
+            netns.enter()
+    finally:
+        stop.set()
+        waiting.join()
+    assert not netns.inside()

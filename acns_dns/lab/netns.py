@@ -67,6 +67,8 @@ def enter() -> None:
     if threading.active_count() > 1:
         raise NamespaceError("cannot enter a user namespace: this process already runs "
                              f"{threading.active_count()} threads")
+    if shutil.which("ip", path=os.environ.get("PATH", "") + ":" + SBIN) is None:
+        raise NamespaceError("ip is not installed (Debian package iproute2)")
     uid, gid = os.getuid(), os.getgid()
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
