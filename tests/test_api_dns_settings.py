@@ -64,7 +64,8 @@ def test_ns_ttl_shows_in_the_edges_ns_answer_at_once(world: RunningWorld, sdk: C
 @pytest.mark.skipif(shutil.which("dig") is None, reason="dig is not installed")
 def test_dig_sees_the_new_ns_ttl(world: RunningWorld, sdk: Cloudflare) -> None:
     sdk.dns.settings.zone.edit(zone_id=_zone_id(world), ns_ttl=120)
-    done = subprocess.run(["dig", "@127.0.0.1", "-p", str(world.port), "example.com", "NS", "+noall",
+    edge = world.address("edge")  # the world's own edge alias, in its prefix
+    done = subprocess.run(["dig", f"@{edge}", "-p", str(world.port), "example.com", "NS", "+noall",
                            "+answer", "+time=1", "+tries=1"], capture_output=True, text=True, timeout=15,
                           check=False)
     ttls = {line.split()[1] for line in done.stdout.splitlines() if line.strip()}

@@ -7,7 +7,7 @@ import struct
 from collections.abc import Iterator
 
 import pytest
-from dns_cases import CASES, EDGE, Case, build_query, build_registry, check, placeholders, read_exactly
+from dns_cases import CASES, Case, build_query, build_registry, check, placeholders, read_exactly
 
 from acns_dns.dns import wire
 from acns_dns.dns.view import compile_view
@@ -30,7 +30,7 @@ def _address(world: RunningWorld, at: str) -> str:
 
 @pytest.mark.parametrize("case", UNIT)
 def test_without_sockets(case: Case, served: RunningWorld) -> None:
-    view = compile_view(served.registry.world, 1, (EDGE,))
+    view = compile_view(served.registry.world, 1, served.server.edge_aliases)
     address = _address(served, case.at)
     _, data = build_query(case)
     reply = wire.Responder(view).respond(data, address, tcp=False)

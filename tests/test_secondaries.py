@@ -34,7 +34,7 @@ from acns_dns.dns.transfer import Settings
 from acns_dns.dns.view import ZoneData, compile_view
 from acns_dns.lab import probe
 from acns_dns.lab.resolver import stop_process
-from acns_dns.lab.testing import RunningWorld, random_network, running_world
+from acns_dns.lab.testing import RunningWorld, edge_alias, random_network, running_world
 from acns_dns.world import names, scenario
 from acns_dns.world.registry import Registry
 
@@ -138,9 +138,9 @@ def follows(world: RunningWorld, ports: dict[str, int], address: str, name: str,
 
 def test_nsd_and_knot_follow_every_change_as_secondaries(tmp_path: Path) -> None:
     registry = Registry(scenario.load("default", network=random_network()))
-    world_v4 = registry.world.root_ipv4
-    nsd_port = _free_port(world_v4, EDGE)
-    knot_port = _free_port(world_v4, EDGE)
+    world_v4, edge = registry.world.root_ipv4, edge_alias(registry.world.network)
+    nsd_port = _free_port(world_v4, edge)
+    knot_port = _free_port(world_v4, edge)
     settings = Settings.parse(["127.0.0.0/8"], notify_ports=[nsd_port, knot_port])
     with running_world(registry, api=True, transfers=settings) as world:
         sdk = Cloudflare(api_token=TOKEN, base_url=f"{world.api_url}/client/v4", max_retries=0)
@@ -156,7 +156,7 @@ def test_nsd_and_knot_follow_every_change_as_secondaries(tmp_path: Path) -> None
         knot = export.export(world.view, tmp_path / "knot", port=knot_port, ipv6=False, fmt="knot",
                              primary_port=world.port)
         ports = {"nsd": nsd_port, "knot": knot_port}
-        com, edge = world.address("com"), EDGE
+        com = world.address("com")
         zone_id = next(z.id for z in sdk.zones.list(name="example.com"))
         assert NSD is not None and KNOTD is not None
         with secondaries(nsd, NSD), secondaries(knot, KNOTD):

@@ -4,18 +4,26 @@ Resolvers send iterative queries to port 53 only, so the world must serve port 5
 fresh ``unshare -rn`` namespace any user may bind it on loopback, and nothing there can reach
 or disturb the host's network. ``prepare()`` brings loopback up, routes the simulated IPv6
 prefix to it and allows binding addresses not yet on an interface. ``run_inside`` re-runs a
-Python module in such a namespace and hands back its output. Imports: nothing from the package.
+Python module in such a namespace and hands back its output; ``enter`` moves the calling
+process itself into one (what ``pytest --acns-netns`` does before its workers start, so they
+share it). Imports: nothing from the package.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import subprocess
 import sys
+import threading
 
 MARK = "ACNS_DNS_NETNS"  # set inside a namespace this module made
-IPV6_PREFIX = "fd53:53:53::/48"
+# every world's ULA /48 (fd53:53:53::/48 by default, fd53:53:XX::/48 for 127.XX.0.0/16)
+IPV6_PREFIX = "fd53:53::/32"
+CLONE_NEWUSER = 0x10000000  # <linux/sched.h>
+CLONE_NEWNET = 0x40000000
+SBIN = "/usr/sbin:/sbin"  # ip and sysctl live here on Debian, off a user's PATH
 
 
 class NamespaceError(RuntimeError):
@@ -48,6 +56,33 @@ def prepare() -> None:
                    timeout=10)
 
 
+def enter() -> None:
+    """Move this process into a new user + network namespace, as ``unshare -rn`` would, and
+    prepare it; children started afterwards (resolvers, pytest-xdist workers) share it.
+
+    Raises:
+        NamespaceError: the process has other threads (unshare(2) then refuses a new user
+            namespace: call this first), or user namespaces are not available here.
+    """
+    if threading.active_count() > 1:
+        raise NamespaceError("cannot enter a user namespace: this process already runs "
+                             f"{threading.active_count()} threads")
+    if shutil.which("ip", path=os.environ.get("PATH", "") + ":" + SBIN) is None:
+        raise NamespaceError("ip is not installed (Debian package iproute2)")
+    uid, gid = os.getuid(), os.getgid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0:
+        code = ctypes.get_errno()
+        raise NamespaceError(f"unshare(CLONE_NEWUSER | CLONE_NEWNET) failed: {os.strerror(code)}")
+    # map our own user and group to root inside (user_namespaces(7): setgroups first)
+    for name, text in (("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as control:
+            control.write(text)
+    os.environ[MARK] = "1"
+    os.environ["PATH"] = os.environ.get("PATH", "") + ":" + SBIN
+    prepare()
+
+
 def add_address(address: str) -> None:
     """Put ``address`` on loopback (BIND listens only on addresses an interface holds)."""
     prefix = "128" if ":" in address else "32"
@@ -60,6 +95,6 @@ def run_inside(module: str, args: list[str], timeout: float) -> subprocess.Compl
     reason = available()
     if reason:
         raise NamespaceError(reason)
-    env = {**os.environ, MARK: "1", "PATH": os.environ.get("PATH", "") + ":/usr/sbin:/sbin"}
+    env = {**os.environ, MARK: "1", "PATH": os.environ.get("PATH", "") + ":" + SBIN}
     return subprocess.run(["unshare", "-rn", sys.executable, "-m", module, *args], capture_output=True,
                           text=True, timeout=timeout, env=env)

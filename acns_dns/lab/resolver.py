@@ -9,8 +9,8 @@ modules ``bind``, ``knot``, ``pdns`` and ``unbound`` hold one resolver kind each
 
 Resolvers send iterative queries to port 53 only, so the world must serve on port 53: as
 root, or inside a user and network namespace (``unshare -rn``, see ``netns``), where any
-user may bind port 53 on 127.0.0.0/8. ``running_unbound`` is the older single-resolver
-helper, kept for the tests that use it. Imports: probe.
+user may bind port 53 on 127.0.0.0/8. Tests start them with ``resolver_harness``.
+Imports: probe.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -219,39 +217,3 @@ def clean(line: str) -> str:
 def workdirs(prefix: str = "acns-resolver-") -> tempfile.TemporaryDirectory[str]:
     """A private folder for one lab run's resolvers."""
     return tempfile.TemporaryDirectory(prefix=prefix)
-
-
-@dataclass(frozen=True)
-class Unbound:
-    """A running unbound (``running_unbound``): where to send recursive queries, and its log."""
-
-    address: str
-    port: int
-    workdir: Path
-
-    def log(self) -> str:
-        """Everything unbound logged so far (SERVFAIL reasons included: log-servfail)."""
-        path = self.workdir / "unbound.log"
-        return path.read_text(errors="replace") if path.exists() else ""
-
-
-@contextmanager
-def running_unbound(root_ipv4: str, *, listen: str = "127.0.0.1", port: int = 5399,
-                    harden_glue: bool = True, verbosity: int = 1, max_rtt_ms: int = 120000,
-                    startup_timeout: float = 10.0) -> Iterator[Unbound]:
-    """Run unbound with the simulated root as its only root (see ``unbound.UnboundResolver``).
-
-    ``max_rtt_ms`` caps unbound's retransmit timeout (``infra-cache-max-rtt``).
-    """
-    from acns_dns.lab.unbound import UnboundResolver  # the kind module builds on this one
-
-    if not UnboundResolver.installed():
-        raise ResolverError("unbound is not installed (Debian package 'unbound')")
-    with tempfile.TemporaryDirectory(prefix="acns-unbound-") as folder:
-        resolver = UnboundResolver(root_ipv4, listen, Path(folder), port=port, harden_glue=harden_glue,
-                                   verbosity=verbosity, max_rtt_ms=max_rtt_ms)
-        resolver.start(startup_timeout)
-        try:
-            yield Unbound(listen, port, Path(folder))
-        finally:
-            resolver.stop()

@@ -2,10 +2,13 @@
 
 ``running_world(source)`` serves a World, a Registry or a scenario (name or path) on a free
 port and, for scenarios, on a private 127.x.0.0/16 prefix, so concurrent test runs never
-collide. It yields a ``RunningWorld`` with the registry, the journal, addresses by role or
-name and a ``query()`` helper (dnspython, like any outside client), and stops cleanly.
-Resolver tests of other projects can point a resolver at ``world.root`` on ``world.port``.
-Imports: models, registry, scenario, journal, server, transfer, http_server.
+collide; the Cloudflare edge answers on an alias in that prefix too (127.x.0.5), never on a
+shared 127.0.0.1. It yields a ``RunningWorld`` with the registry, the journal, addresses by
+role or name (IPv4 and IPv6), the addresses assigned to a custom nameserver, glue fixed or
+broken at its registrar, and a ``query()`` helper (dnspython, like any outside client), and
+stops cleanly. Resolver tests of other projects point a resolver at ``world.root`` on
+``world.port`` (53 inside a namespace). Imports: models, registry, scenario, addressing,
+journal, server, transfer, http_server, glue, resolvers.
 """
 
 from __future__ import annotations
@@ -29,8 +32,11 @@ from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.server import BindError, DnsServer, new_event_loop
 from acns_dns.dns.transfer import Settings
 from acns_dns.dns.view import Role, View
+from acns_dns.dns.zonedata import Server
+from acns_dns.lab import glue, resolvers
+from acns_dns.lab.glue import Assigned
 from acns_dns.world import addressing, scenario
-from acns_dns.world.models import Network, World
+from acns_dns.world.models import HostObject, Network, World
 from acns_dns.world.registry import Registry
 
 T = TypeVar("T")
@@ -54,6 +60,7 @@ class RunningWorld:
     journal: QueryJournal
     loop: asyncio.AbstractEventLoop
     api_url: str | None = None
+    scenario: str | None = None  # the scenario it was loaded from, if any
 
     @property
     def view(self) -> View:
@@ -65,21 +72,64 @@ class RunningWorld:
         """The root server's IPv4 address (point a resolver's root hints here)."""
         return self.registry.world.root_ipv4
 
-    def address(self, role_or_name: str) -> str:
-        """IPv4 of ``root``, ``edge``, a TLD (``com`` or ``tld:com``) or a server name."""
+    @property
+    def root6(self) -> str:
+        """The root server's IPv6 address."""
+        return self.registry.world.root_ipv6
+
+    @property
+    def ipv6(self) -> bool:
+        """True when the IPv6 addresses are served too (inside a namespace, or on a host that
+        has the simulated ULA prefix on loopback)."""
+        return any(":" in address for address, _ in self.server.bound)
+
+    def _server(self, role_or_name: str) -> Server:
+        """The first server with that role (root, edge, a TLD) or that name."""
         wanted = role_or_name.lower().rstrip(".")
-        if wanted == "root":
-            return self.root
-        if wanted == "edge":
-            return self.server.edge_aliases[0]
-        tld = wanted.removeprefix("tld:")
         for server in self.view.listing:
-            if server.role is Role.TLD and tld in server.zones and "." not in tld:
-                return server.ipv4
+            if _plays(server, wanted):
+                return server
         for server in self.view.listing:
             if server.name == wanted:
-                return server.ipv4
+                return server
         raise KeyError(f"no simulated server called {role_or_name!r}")
+
+    def address(self, role_or_name: str) -> str:
+        """IPv4 of ``root``, ``edge``, a TLD (``com`` or ``tld:com``) or a server name."""
+        if role_or_name.lower() == "root":
+            return self.root
+        if role_or_name.lower() == "edge":
+            return self.server.edge_aliases[0]
+        return self._server(role_or_name).ipv4
+
+    def address6(self, role_or_name: str) -> str:
+        """IPv6 of ``root``, ``edge``, a TLD or a server name (answered when ``ipv6``)."""
+        server = self._server(role_or_name)
+        if not server.ipv6:
+            raise KeyError(f"{role_or_name!r} has no IPv6 address")
+        return server.ipv6
+
+    def assigned(self, ns_name: str) -> Assigned:
+        """The IPv4 and IPv6 address Cloudflare assigned to a custom nameserver name."""
+        return glue.assigned(self.registry.world, ns_name)
+
+    def set_glue(self, host: str, ipv4: list[str], ipv6: list[str] | None = None) -> HostObject | None:
+        """Publish glue for ``host`` at its sponsoring registrar (no addresses: delete it)."""
+        return glue.set_glue(self.registry, host, ipv4, ipv6 or [])
+
+    def fix_glue(self, *hosts: str) -> list[HostObject]:
+        """Publish the assigned addresses as glue for ``hosts`` (none given: for every custom
+        nameserver name below a registered domain)."""
+        return glue.fix_glue(self.registry, hosts)
+
+    def break_glue(self, *hosts: str, stale: bool = False) -> None:
+        """Delete the glue of ``hosts`` or, with ``stale``, point it at addresses nobody serves."""
+        glue.break_glue(self.registry, hosts, stale=stale, taken=self.server.edge_aliases)
+
+    def spare_address(self, index: int = 0) -> str:
+        """A loopback address beside this world, for a resolver of your own to listen on;
+        unique to this world's prefix, so concurrent worlds never share it."""
+        return resolvers.spare_address(self.registry.world.network, index)
 
     def query(self, qname: str, qtype: str = "A", at: str = "edge", *, tcp: bool = False,
               timeout: float = 2.0, **make_query: Any) -> dns.message.Message:
@@ -96,6 +146,21 @@ class RunningWorld:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
 
+def _plays(server: Server, role: str) -> bool:
+    """True when ``server`` plays ``role``: root, edge, or a TLD (``com`` or ``tld:com``)."""
+    if role == "root":
+        return server.role is Role.ROOT
+    if role == "edge":
+        return server.role is Role.CLOUDFLARE and server.group == "edge"
+    tld = role.removeprefix("tld:")
+    return server.role is Role.TLD and tld in server.zones and "." not in tld
+
+
+def edge_alias(network: Network) -> str:
+    """The address a test world's Cloudflare edge answers on, in its own prefix."""
+    return addressing.pair(network, addressing.EDGE_ALIAS_OFFSET)[0]
+
+
 def _registry(source: World | Registry | str, network: Network | None) -> Registry:
     if isinstance(source, Registry):
         return source
@@ -107,7 +172,7 @@ def _registry(source: World | Registry | str, network: Network | None) -> Regist
 @contextmanager
 def running_world(source: World | Registry | str = "default", *, port: int | None = None,
                   api: bool = False, admin_token: str = "test-admin", prefix: str | None = None,
-                  edge_aliases: tuple[str, ...] = ("127.0.0.1",),
+                  edge_aliases: tuple[str, ...] | None = None,
                   transfers: Settings | None = None) -> Iterator[RunningWorld]:
     """Serve ``source`` until the block ends.
 
@@ -118,13 +183,15 @@ def running_world(source: World | Registry | str = "default", *, port: int | Non
         admin_token: the API's admin token.
         prefix: the IPv4 /16 for scenarios (default: a random 127.x.0.0/16); a World or a
             Registry is served on the addresses it already has.
-        edge_aliases: addresses that answer as the Cloudflare edge.
+        edge_aliases: addresses that answer as the Cloudflare edge (default: the world's own
+            alias, 127.x.0.5 in its prefix; ``serve`` keeps 127.0.0.1).
         transfers: who may AXFR/IXFR, and which secondaries get NOTIFY (default: nobody).
     """
     network = None
     if prefix is not None:
         network = addressing.network_for(prefix)
     registry = _registry(source, network)
+    aliases = edge_aliases if edge_aliases is not None else (edge_alias(registry.world.network),)
     journal = QueryJournal()
     loop = new_event_loop()
     thread = threading.Thread(target=loop.run_forever, name="acns-dns-loop", daemon=True)
@@ -132,8 +199,9 @@ def running_world(source: World | Registry | str = "default", *, port: int | Non
     api_server: ApiServer | None = None
     server: DnsServer | None = None
     try:
-        server = _start_dns(registry, journal, loop, port, edge_aliases, transfers)
-        world = RunningWorld(registry, server, server.port, journal, loop)
+        server = _start_dns(registry, journal, loop, port, aliases, transfers)
+        named = source if isinstance(source, str) else None
+        world = RunningWorld(registry, server, server.port, journal, loop, scenario=named)
         if api:
             app = load_app(registry, journal, admin_token)
             api_server = ApiServer(app, "127.0.0.1", 0)

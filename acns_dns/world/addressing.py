@@ -5,6 +5,7 @@ machine) and the IPv6 prefix a ULA /48; a server's IPv6 address carries the same
 as its IPv4 address, so 127.53.128.7 pairs with fd53:53:53::80:7. The plan inside a /16:
 
     0.1          the root (a.root-servers.net); 0.2-0.4 the other letters (b, c, d)
+    0.5          the Cloudflare edge's alias in a test world (``serve`` uses 127.0.0.1 instead)
     0.10-0.250   the first server of each TLD registry, in the order the TLDs were added
     1.1-1.250    Cloudflare's branded name servers (x.ns.cloudflare.com)
     2.1-126.x    name servers of other DNS hosts
@@ -31,6 +32,7 @@ from acns_dns.world.models import AddressPool, Network
 
 ROOT_OFFSET = 0x0001
 OTHER_ROOT_OFFSETS = range(0x0002, 0x0005)  # b, c, d.root-servers.net
+EDGE_ALIAS_OFFSET = 0x0005  # a test world's own edge alias: concurrent worlds never share one
 TLD_OFFSETS = range(0x000A, 0x00FB)
 EDGE_OFFSETS = range(0x0101, 0x01FB)
 HOST_OFFSETS = range(0x0201, 0x7F00)

@@ -46,7 +46,9 @@ from acns_dns.world.scenario_spec import (
 )
 
 PACKAGED_DIR = Path(__file__).parent.parent / "scenarios"
-ZONEFILE_DIR = Path(__file__).parent.parent.parent / "zonefiles"
+# the zone files the packaged scenarios load: the top-level zonefiles/ folder, which the
+# package links to (acns_dns/zonefiles) so that the wheel carries it as package data
+ZONEFILE_DIR = Path(__file__).parent.parent / "zonefiles"
 
 
 # --- finding and reading ------------------------------------------------------------------
