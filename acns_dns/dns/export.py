@@ -93,7 +93,12 @@ def _below_cut(zone: ZoneData, owner: str) -> bool:
 
 
 def _kept_addresses(zone: ZoneData, alongside: Collection[str]) -> set[str]:
-    """The owners of given addresses (glue, a server's own) that belong in the zone file.
+    """The owners of given addresses (glue, a server's own) that belong in the zone file."""
+    return {owner for owner in zone.addresses if keeps_address(zone, owner, alongside)}
+
+
+def keeps_address(zone: ZoneData, owner: str, alongside: Collection[str]) -> bool:
+    """Whether the zone file holds the given addresses of ``owner``.
 
     Kept at or below a cut (glue is occluded data: RFC 1034 §4.2.1) - only where a delegation
     uses it in-domain when the zone gives no sibling glue (RFC 9471 §2) - and inside another
@@ -101,20 +106,24 @@ def _kept_addresses(zone: ZoneData, alongside: Collection[str]) -> set[str]:
     exists): the other zone answers for it; here it only feeds additional data, as in acns-dns
     (RFC 8109 §3.3).
     """
-    in_domain = {ns.rdata.lower().rstrip(".") for cut, rrset in zone.cuts.items() for ns in rrset
-                 if names.glue_kind(ns.rdata.lower().rstrip("."), cut, zone.apex) is names.GlueKind.IN_DOMAIN}
-    kept = set()
-    for owner in zone.addresses:
-        if not names.is_subdomain(owner, zone.apex):
-            continue
-        # inside another zone served alongside: a name between the owner and the apex is one
-        # (asked per owner, not per zone served: the edge serves very many)
-        if any(above in alongside for above in names.parents(owner)
-               if above != zone.apex and names.is_subdomain(above, zone.apex)):
-            kept.add(owner)
-        elif _below_cut(zone, owner) and (zone.sibling_glue or owner in in_domain):
-            kept.add(owner)
-    return kept
+    if not names.is_subdomain(owner, zone.apex):
+        return False
+    # inside another zone served alongside: a name between the owner and the apex is one
+    # (asked per owner, not per zone served: the edge serves very many)
+    if any(above in alongside for above in names.parents(owner)
+           if above != zone.apex and names.is_subdomain(above, zone.apex)):
+        return True
+    return _below_cut(zone, owner) and (zone.sibling_glue or _named_in_domain(zone, owner))
+
+
+def _named_in_domain(zone: ZoneData, owner: str) -> bool:
+    """Whether a delegation at or above ``owner`` names it as a name server (in-domain)."""
+    for cut in names.parents(owner):
+        if cut == zone.apex:
+            return False
+        if any(ns.rdata.lower().rstrip(".") == owner for ns in zone.cuts.get(cut, ())):
+            return True
+    return False
 
 
 def zone_records(zone: ZoneData, alongside: Collection[str] = ()) -> list[RR]:

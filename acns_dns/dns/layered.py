@@ -4,7 +4,8 @@ A ``Layered`` mapping is a shared base dict plus a small overlay of what changed
 removed key is a tombstone). ``with_changes`` returns a new mapping and leaves the old one as
 it was, so a view built on it stays whole while a newer one is read. When the overlay grows
 past ``COMPACT_AT`` entries it is folded into a fresh base: a full copy, once per that many
-changes. ``LayeredSet`` is the same for sets of names. Imports: nothing.
+changes. ``LayeredSet`` is the same for sets of names; ``changed_keys`` tells two versions of
+one mapping apart by their overlays. Imports: nothing.
 """
 
 from __future__ import annotations
@@ -90,6 +91,20 @@ class Layered(Mapping[K, V], Generic[K, V]):
         new._len = size
         new.keys_token = self.keys_token if same_keys else object()
         return new
+
+
+def changed_keys(old: Mapping[K, V], new: Mapping[K, V]) -> set[K] | None:
+    """The keys whose value (or presence) differs between ``old`` and ``new``, found from their
+    overlays when one was made from the other by ``with_changes`` (same base); None otherwise.
+    """
+    if not (isinstance(old, Layered) and isinstance(new, Layered)) or old._base is not new._base:
+        return None
+    changed = set()
+    for key in old._overlay.keys() | new._overlay.keys():
+        there, here = key in old, key in new
+        if there != here or (here and old[key] != new[key]):
+            changed.add(key)
+    return changed
 
 
 class LayeredSet(Set[K], Generic[K]):

@@ -157,7 +157,7 @@ class DnsServer:
                  transfers: transfer.Settings | None = None) -> None:
         self.registry, self.port = registry, port
         settings = transfers if transfers is not None else transfer.Settings()
-        self.history = ZoneHistory(settings.history_entries)
+        self.history = ZoneHistory(settings.history_entries, keep_deltas=bool(settings.allow))
         self.transfers = transfer.Transfers(settings, self.history)
         self.notifier: Notifier | None = None
         self.edge_aliases = tuple(edge_aliases)

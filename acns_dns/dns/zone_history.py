@@ -12,8 +12,8 @@ branded and ACNS address, so one serial per zone there; another host's zones are
 Serials start from the compiled SOA (what a zone file export of the same world holds) and
 live as long as the process: a restarted acns-dns starts again from the compiled serials.
 Only the zones a change compiled anew are looked at (``stamp(view, compiled)``), so stamping
-costs what the change touched. Imports: view, zonedata, layered, lazyzones, export (the zone-file
-form).
+costs what the change touched, and so does a delta (``zone_delta``). Imports: view, zonedata,
+layered, lazyzones, zone_delta, export (the zone-file form).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from acns_dns.dns import export
+from acns_dns.dns import export, zone_delta
 from acns_dns.dns.layered import Layered
 from acns_dns.dns.lazyzones import LazyZones
 from acns_dns.dns.view import RR, Role, Server, ServerTable, View, ZoneData, replace_zones
@@ -76,14 +76,6 @@ class _Tracked:
     deltas: deque[Delta]
 
 
-def _content(zone: ZoneData) -> tuple[object, ...]:
-    return (dict(zone.rrsets), dict(zone.cuts), dict(zone.addresses), zone.sibling_glue)
-
-
-def _same(a: ZoneData, b: ZoneData) -> bool:
-    return a is b or _content(a) == _content(b)
-
-
 def _with_serial(zone: ZoneData, serial: int) -> ZoneData:
     fields = zone.soa.rdata.split()
     if int(fields[2]) == serial:
@@ -108,10 +100,13 @@ class ZoneHistory:
     Args:
         entries: deltas kept per zone.
         records: records kept in one zone's deltas, at most.
+        keep_deltas: keep what each change removed and added, for IXFR; without it (nobody may
+            transfer) serials still move, and a change costs no comparison of zone files.
     """
 
-    def __init__(self, entries: int = HISTORY_ENTRIES, records: int = HISTORY_RECORDS) -> None:
-        self.entries, self.records = entries, records
+    def __init__(self, entries: int = HISTORY_ENTRIES, records: int = HISTORY_RECORDS,
+                 keep_deltas: bool = True) -> None:
+        self.entries, self.records, self.keep_deltas = entries, records, keep_deltas
         self._zones: dict[Key, _Tracked] = {}
         self._groups: dict[str, tuple[object | None, frozenset[str]]] = {}
         self._lock = threading.Lock()
@@ -203,20 +198,26 @@ class ZoneHistory:
             self._zones[key] = _Tracked(zone, zone, alongside, deque(maxlen=self.entries))
             return zone
         same_alongside = alongside is tracked.alongside or alongside == tracked.alongside
-        if zone is tracked.stamped or (same_alongside and _same(zone, tracked.source)):
+        if zone is tracked.stamped or (same_alongside and self._same(tracked, zone)):
             return tracked.stamped
         old = tracked.stamped
         new = _with_serial(zone, next_serial(serial_of(old.soa)))
-        before = _without_soa(old, transferable(old, tracked.alongside))
-        after = _without_soa(new, transferable(new, alongside))
-        delta = Delta(old.soa, new.soa, tuple(sorted(before - after, key=_order)),
-                      tuple(sorted(after - before, key=_order)))
-        tracked.deltas.append(delta)
-        while sum(len(d.removed) + len(d.added) for d in tracked.deltas) > self.records:
-            tracked.deltas.popleft()
+        if self.keep_deltas:  # from what was served to the change (the SOA is left out)
+            removed, added = zone_delta.delta(old, zone, tracked.alongside, alongside)
+            tracked.deltas.append(Delta(old.soa, new.soa, tuple(sorted(removed, key=_order)),
+                                        tuple(sorted(added, key=_order))))
+            while sum(len(d.removed) + len(d.added) for d in tracked.deltas) > self.records:
+                tracked.deltas.popleft()
         tracked.source, tracked.stamped, tracked.alongside = zone, new, alongside
         changed.append(key)
         return new
+
+    @staticmethod
+    def _same(tracked: _Tracked, zone: ZoneData) -> bool:
+        """Whether ``zone`` holds what was compiled last time: told from the zone served when
+        ``zone`` was patched from it (a registry entry), else by comparing the records."""
+        patched = zone_delta.unchanged_by_entries(tracked.stamped, zone)
+        return patched if patched is not None else zone_delta.unchanged(tracked.source, zone)
 
     def deltas_since(self, key: Key, serial: int, current: int) -> list[Delta] | None:
         """The deltas from ``serial`` up to ``current``, or None when history does not reach."""
@@ -239,10 +240,6 @@ def _groups(view: View | None) -> Mapping[str, Mapping[str, ZoneData]]:
     """The zones of each server group of ``view`` (none without a view)."""
     servers = view.servers if view is not None else None
     return servers.groups if isinstance(servers, ServerTable) else {}
-
-
-def _without_soa(zone: ZoneData, records: list[RR]) -> set[RR]:
-    return {rr for rr in records if rr.rtype != "SOA" or rr.name != zone.apex}
 
 
 def _order(rr: RR) -> tuple[tuple[str, ...], str, str]:
