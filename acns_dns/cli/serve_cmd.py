@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import ipaddress
 import json
 import secrets
@@ -230,6 +231,10 @@ async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Eve
     limits = descriptor_line(args.descriptors, len(dns.view.servers))
     print(banner(dns.view, args.port, dns.unbound, registry.world, api, admin_token, api_note, limits),
           flush=True)
+    # The world and the view built so far live as long as the process: moved out of the cyclic
+    # collector's sight, a full collection never walks them (over a large world it would stop
+    # every thread, the DNS loop included, for as long as the walk takes).
+    gc.freeze()
     await stop.wait()
     print("acns-dns serve: stopping", file=sys.stderr)
     if api is not None:

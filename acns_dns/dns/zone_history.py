@@ -35,6 +35,7 @@ Key = tuple[str, str, str]  # (role, host name for other hosts else "", apex)
 SERIAL_SPACE = 1 << 32  # RFC 1982 §2: SERIAL_BITS = 32
 HISTORY_ENTRIES = 64  # deltas kept per zone
 HISTORY_RECORDS = 200_000  # records kept in the deltas of one zone, at most
+NOTHING: frozenset[str] = frozenset()  # what is served alongside, when no delta needs to know
 
 
 def serial_of(soa: RR) -> int:
@@ -132,7 +133,7 @@ class ZoneHistory:
                 server, zones = view.first_of.get(group), servers.groups.get(group)
                 if server is None or zones is None:
                     continue
-                alongside = self._alongside(group, zones)
+                alongside = self._alongside(group, zones) if self.keep_deltas else NOTHING
                 for apex in apexes:
                     zone = zones.get(apex)
                     if zone is None:
@@ -174,9 +175,9 @@ class ZoneHistory:
         """Track ``key`` from what ``previous`` served (a zone changed for the first time)."""
         zones = _groups(previous).get(group)
         old = zones.get(apex) if zones is not None else None
-        if old is not None:
-            self._zones[key] = _Tracked(old, old, self._alongside(group, zones),  # type: ignore[arg-type]
-                                        deque(maxlen=self.entries))
+        if zones is not None and old is not None:
+            alongside = self._alongside(group, zones) if self.keep_deltas else NOTHING
+            self._zones[key] = _Tracked(old, old, alongside, deque(maxlen=self.entries))
 
     def _alongside(self, group: str, zones: Mapping[str, ZoneData]) -> frozenset[str]:
         """The apexes a group serves, as the same object while they stay the same (an edge of

@@ -228,11 +228,12 @@ class WorldIndex:
 
 def of(world: World) -> WorldIndex:
     """The world's index (built now if it has none yet)."""
-    index = world.__pydantic_private__["_index"]  # not world._index: pydantic's __getattr__ is slow
-    if index is None or index.world is not world:  # none yet, or a shallow copy's original's
+    private = world.__pydantic_private__
+    index = private["_index"] if private is not None else None  # not world._index: its __getattr__ is slow
+    if not isinstance(index, WorldIndex) or index.world is not world:  # none yet, or a shallow copy's
         index = WorldIndex(world)
         world._index = index
-    return index  # type: ignore[no-any-return]
+    return index
 
 
 def rebuilt(world: World) -> WorldIndex:
