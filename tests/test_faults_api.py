@@ -120,3 +120,12 @@ def test_the_fault_commands(world: RunningWorld, capsys: pytest.CaptureFixture[s
     assert status == 0 and out.startswith("cleared: ns1.nic.com")
     status, out, _ = _cli(world, capsys, "list")
     assert out.splitlines()[1:] == ["no server has a fault"]
+
+
+def test_serve_says_which_faults_the_world_starts_with() -> None:
+    from acns_dns.cli.serve_cmd import fault_line
+    from acns_dns.world import scenario
+
+    world = scenario.load("misbehaving-servers")
+    assert fault_line(world) == ("faults: ns1.example.com lame, ns2.example.com lame; addresses nobody "
+                                 "holds: refused")

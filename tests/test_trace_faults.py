@@ -95,6 +95,7 @@ def test_glue_stripped_by_one_server_is_told_from_glue_the_registry_lacks() -> N
     one = walk([("ns1.nic.com", "strip-glue", None)])
     assert "sends the glue for ns1.example.com that ns1.nic.com" in lines(one)
     assert "strips glue from its referrals" in lines(one)
+    assert "one that asks another server of com. gets the glue" in one.verdict
     quotes_the_matrix(one, "strip-glue")
     both = walk([(server, "strip-glue", None) for server in COM])  # from outside: no glue at all
     assert "in-domain but the referral has no glue" in both.verdict

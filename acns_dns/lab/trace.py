@@ -224,6 +224,9 @@ class Tracer:
         if not servers:
             result.verdict = (f"{names.fqdn(zone)} delegates {names.fqdn(child)} but no name server can be "
                               f"reached: {'; '.join(problems) or 'no addresses'} — resolvers answer SERVFAIL")
+            if result.situation == "strip-glue":
+                result.verdict += (f" when they ask the server that strips the glue; one that asks another "
+                                   f"server of {names.fqdn(zone)} gets the glue and goes on")
         return servers
 
     def _glue_elsewhere(self, hop: Hop, message: dns.message.Message, target: str,
