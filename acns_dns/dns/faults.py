@@ -38,11 +38,6 @@ class Misbehaviour:
     kinds: frozenset[str]
     delay: float = 0.0
 
-    @property
-    def changes_answer(self) -> bool:
-        """True when the reply differs from the zone's answer (not only when or whence it leaves)."""
-        return bool(self.kinds & {"servfail", "refused", "lame", "strip-glue", "tc"})
-
 
 @dataclass(frozen=True)
 class FaultTable:
