@@ -110,9 +110,11 @@ def free_port() -> int:
     raise SystemExit("bench-scale: no free port found")
 
 
+Serving = tuple[subprocess.Popen[bytes], int, str, float]
+
+
 @contextmanager
-def serving(world: Path, prefix: str, state: Path | None, log: Path) -> Iterator[tuple[subprocess.Popen[bytes],
-                                                                                      int, str, float]]:
+def serving(world: Path, prefix: str, state: Path | None, log: Path) -> Iterator[Serving]:
     """``acns-dns serve`` on ``world``; yields the process, the DNS port, the API URL and the
     seconds until its first answer."""
     port, api = free_port(), free_port()
@@ -131,12 +133,14 @@ def serving(world: Path, prefix: str, state: Path | None, log: Path) -> Iterator
         stop_process(process)
 
 
-def _first_answer(process: subprocess.Popen[bytes], query: bytes, port: int, started: float, log: Path) -> float:
+def _first_answer(process: subprocess.Popen[bytes], query: bytes, port: int, started: float,
+                  log: Path) -> float:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         sock.settimeout(0.01)
         while time.monotonic() - started < START_LIMIT:
             if process.poll() is not None:
-                raise SystemExit(f"bench-scale: serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+                raise SystemExit(f"bench-scale: serve exited ({process.returncode}):\n"
+                                 f"{log.read_text()[-3000:]}")
             sock.sendto(query, (EDGE, port))
             try:
                 sock.recv(4096)
@@ -148,7 +152,8 @@ def _first_answer(process: subprocess.Popen[bytes], query: bytes, port: int, sta
 
 def memory_mb(pid: int) -> tuple[float, float]:
     """(VmRSS, VmHWM) of ``pid`` in MiB."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    fields = dict(line.split(":", 1) for line in status if ":" in line)
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
@@ -303,7 +308,8 @@ def run_writes(api: str, port: int, tld: str, pid: int, count: int, zones: int) 
             returned = time.perf_counter()
             cpu += cpu_ticks(pid) - before
             if reply.status_code != 200:
-                raise SystemExit(f"bench-scale: {write.method} {path} -> {reply.status_code} {reply.text[:300]}")
+                raise SystemExit(f"bench-scale: {write.method} {path} -> {reply.status_code} "
+                                 f"{reply.text[:300]}")
             if write.method == "POST":
                 record_ids[write.qname] = reply.json()["result"]["id"]
             calls.append((returned - started) * 1e3)

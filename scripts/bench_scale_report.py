@@ -50,19 +50,22 @@ def report(results: list[Figures], per_zone: float, per_name: float, args: argpa
              f"writes: {args.writes} per size (record added, record deleted, glue changed, zone back to its "
              f"branded pair, in turn, each on another account); CPU per query: {args.queries} questions per "
              "kind, one at a time", "",
-             "| zones | ACNS names | first answer | RSS then | peak RSS | write p50 / p99 | visible p50 / p99 "
-             "| CPU per write | probe: longest gap, lost | with --state: write p50 / p99 |",
+             "| zones | ACNS names | first answer | RSS then | peak RSS | write p50 / p99 "
+             "| visible p50 / p99 | CPU per write | probe: longest gap, lost "
+             "| with --state: write p50 / p99 |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for f in results:
         lines.append(
-            f"| {f.zones:,} | {f.names:,} | {f.first_answer_s:.1f} s | {f.rss_mb:.0f} MiB | {f.peak_mb:.0f} MiB "
+            f"| {f.zones:,} | {f.names:,} | {f.first_answer_s:.1f} s | {f.rss_mb:.0f} MiB "
+            f"| {f.peak_mb:.0f} MiB "
             f"| {_p(f.write_ms, .5):.1f} / {_p(f.write_ms, .99):.1f} ms "
             f"| {_p(f.visible_ms, .5):.2f} / {_p(f.visible_ms, .99):.2f} ms | {f.write_cpu_us / 1000:.1f} ms "
             f"| {f.gap_ms:.1f} ms, {f.probe_lost} | {_p(f.state_write_ms, .5):.1f} / "
             f"{_p(f.state_write_ms, .99):.1f} ms |")
     kinds = list(results[0].cpu_us)
     lines += ["", "Server CPU µs per query (one at a time):", "",
-              "| zones | " + " | ".join(kinds) + (" | the world as block YAML: read |" if args.yaml else " |"),
+              "| zones | " + " | ".join(kinds)
+              + (" | the world as block YAML: read |" if args.yaml else " |"),
               "|---|" + "---|" * len(kinds) + ("---|" if args.yaml else "")]
     for f in results:
         yaml_cell = f" {f.yaml_s:.1f} s |" if args.yaml else ""
@@ -93,7 +96,8 @@ def _verdicts(results: list[Figures]) -> list[str]:
         f"- API write p99 {worst_write:.1f} ms at worst (≤ 20: {mark(worst_write <= 20)}); change → visible "
         f"p99 {worst_visible:.2f} ms (≤ 10: {mark(worst_visible <= 10)})",
         f"- probe's longest gap {worst_gap:.1f} ms (≤ 20: {mark(worst_gap <= 20)})",
-        f"- {large.zones:,} against {small.zones:,} zones: CPU per change {change:.2f}× (≤ 2: {mark(change <= 2)}), "
+        f"- {large.zones:,} against {small.zones:,} zones: CPU per change {change:.2f}× "
+        f"(≤ 2: {mark(change <= 2)}), "
         f"per cache miss {miss:.2f}× at the edge and {referral:.2f}× for a referral (≤ 2: "
         f"{mark(miss <= 2 and referral <= 2)})",
     ]

@@ -60,3 +60,25 @@ def test_a_resolver_that_is_not_installed_is_a_row_saying_so(tmp_path: Path) -> 
     text = report.render({"scenario": "default", "qname": "www.example.com", "qtype": "A",
                           "outcomes": [row.as_dict()]})
     assert "Absent Resolver  not installed (no-such-resolver-binary is not installed)" in text
+
+
+@needs_namespaces
+def test_lab_unheld_timeout_makes_stale_glue_silent() -> None:
+    done = lab("stale-glue", "--unheld", "timeout", "--resolvers", "pdns", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert ";; faults: none; addresses nobody holds stay silent (timeout)" in report.render(result)
+    [row] = result["outcomes"]
+    assert row["rcode"] == "SERVFAIL"
+    assert any("www.example.com: timeout resolving after" in line for line in row["log"]), row["log"]
+
+
+def test_the_faults_line_names_each_fault_and_the_unheld_mode() -> None:
+    text = report.render({"scenario": "misbehaving-servers", "qname": "www.example.com", "qtype": "A",
+                          "case": "delay", "unheld": "refused", "faults": [
+                              {"server": "ns1.example.com", "addresses": [], "faults": [
+                                  {"kind": "delay", "delay_ms": 150}, {"kind": "tc"}]}],
+                          "outcomes": [{"label": "unbound", "version": "", "installed": False,
+                                        "reason": "unbound is not installed"}]})
+    assert text.splitlines()[1] == (";; faults: ns1.example.com delay 150 ms+tc; addresses nobody holds "
+                                    "refuse (port unreachable)")

@@ -22,6 +22,7 @@ from acns_dns.api import (
     dns_records,
     handlers,
     page,
+    sim_faults,
     sim_index,
     sim_registry,
     sim_world,
@@ -77,6 +78,7 @@ def create_app(
         app.include_router(module.router, prefix=CLOUDFLARE_PREFIX)
     app.include_router(sim_registry.router)
     app.include_router(sim_world.router)
+    app.include_router(sim_faults.router)
     app.include_router(sim_index.router)
     app.include_router(page.router)
     handlers.install(app)

@@ -18,6 +18,9 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("name", nargs="?", help="the name to ask (default: the recorded question)")
     parser.add_argument("type", nargs="?", default="A")
     parser.add_argument("--case", help="a case of the scenario's recorded matrix")
+    parser.add_argument("--unheld", choices=("refused", "timeout"),
+                        help="what addresses nobody holds do: refused at once, or silent as on the Internet "
+                             "(default: as the scenario says)")
     parser.add_argument("--fix", action="store_true",
                         help="apply the documented fix through the API and time each resolver's recovery")
     parser.add_argument("--asks", type=int, default=1, choices=range(1, 21), metavar="N",
@@ -42,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = report.lab(args.scenario, args.name, args.type if args.name else None, case=args.case,
                             fix=args.fix, kinds=kinds, timeout=args.timeout,
-                            recovery_limit=args.recovery_limit, asks=args.asks, flush=not args.no_flush)
+                            recovery_limit=args.recovery_limit, asks=args.asks, flush=not args.no_flush,
+                            unheld=args.unheld)
     except report.LabError as exc:
         print(f"acns-dns lab: {exc}", file=sys.stderr)
         return 2

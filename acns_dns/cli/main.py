@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "scenario_cmd",  # acns-dns scenarios
     "serve_cmd",  # acns-dns serve, acns-dns servers
     "client_cmd",  # acns-dns ns|zone|registrar|ticket (clients of the HTTP API)
+    "fault_cmd",  # acns-dns fault list|set|clear|unheld (fault injection through the HTTP API)
     "trace_cmd",  # acns-dns trace, acns-dns check (over real DNS)
     "export_cmd",  # acns-dns export (zone files and NSD configuration)
     "lab_cmd",  # acns-dns lab (the real resolvers on a scenario)

@@ -343,6 +343,8 @@ def banner(view: View, port: int, unbound: dict[str, str], world: World, api: Ap
         lines += ["", f"  not listening on {len(unbound)} address(es), e.g. {next(iter(unbound.values()))}"]
     if limits:
         lines += ["", f"  {limits}"]
+    if world.faults.servers or world.faults.unheld != "refused":
+        lines += ["", f"  {fault_line(world)}   (acns-dns fault list)"]
     lines.append("")
     if api is None:
         lines.append(api_note)
@@ -363,6 +365,13 @@ def banner(view: View, port: int, unbound: dict[str, str], world: World, api: Ap
     lines.append(f"Page: {api.url}/#token={admin_token}   (the delegation, live; API docs: {api.url}/docs)")
     lines.append("Ctrl-C stops.")
     return "\n".join(lines)
+
+
+def fault_line(world: World) -> str:
+    """The faults a world starts with, in one line."""
+    servers = [f"{name} {'+'.join(sorted(kinds))}" for name, kinds in sorted(world.faults.servers.items())]
+    return (f"faults: {', '.join(servers) or 'none'}; addresses nobody holds: "
+            f"{'silent (timeout)' if world.faults.unheld == 'timeout' else 'refused'}")
 
 
 def transfer_line(settings: transfer.Settings) -> str:

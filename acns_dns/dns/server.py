@@ -12,8 +12,12 @@ it to the loop (``call_soon_threadsafe``), which swaps it in with one assignment
 cached answers the change touched and, only when servers came or went, fixes the sockets;
 the listener waits for that, so the change is visible when the operation returns. Zone
 transfers (AXFR/IXFR over TCP) are ``transfer``'s, serials ``zone_history``'s, NOTIFY
-``notify``'s; this module only dispatches to them.
-Imports: view, incremental, wire, tcp, journal, registry, transfer, zone_history, notify."""
+``notify``'s; this module only dispatches to them. Faults (``faults``, ``fault_path``): a
+faulted address's sockets are watched with the fault path's callbacks instead of this
+module's, chosen when the socket is watched and again when its faults change, so the common
+path never checks for one; silent sockets (``unheld: timeout``) are the fault path's too.
+Imports: view, incremental, wire, tcp, journal, registry, transfer, zone_history, notify,
+faults, fault_path."""
 
 from __future__ import annotations
 
@@ -29,6 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from acns_dns.dns import tcp, transfer, wire
+from acns_dns.dns.fault_path import FaultPath
+from acns_dns.dns.faults import FaultTable, compile_faults
 from acns_dns.dns.incremental import update_view
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.notify import Notifier
@@ -170,6 +176,7 @@ class DnsServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._tcp: tcp.TcpPool | None = None
+        self._faults: FaultPath | None = None
         self._now = time.time()  # when the current wake-up began (journal time stamps)
 
     # --- state ------------------------------------------------------------------------------
@@ -216,6 +223,9 @@ class DnsServer:
         self.notifier = Notifier(self._loop)
         if self._responder.view.version != self.registry.version:  # changed since it was compiled
             self._responder = wire.Responder(self._compile(self.registry.world))
+        self._faults = FaultPath(self._loop, self._tcp, self.port, self._listeners, self._udp_ready,
+                                 self.answer_tcp, lambda: self._responder, self.journal)
+        self._faults.install(compile_faults(self.registry.world, self.view))
         if len(self.view.servers) > room.addresses:
             raise TooManyAddresses(len(self.view.servers), room)
         self._latest = self._responder.view
@@ -224,6 +234,7 @@ class DnsServer:
         except BindError:
             await self.stop()
             raise
+        self._faults.keep_silent(self._faults.table.silent)  # unheld: timeout, from the start
         self.registry.subscribe(self._on_world)
 
     async def stop(self) -> None:
@@ -235,6 +246,8 @@ class DnsServer:
             self._tcp.close_all()
         if self.notifier is not None:
             self.notifier.close()
+        if self._faults is not None:
+            self._faults.close()
         await asyncio.sleep(0)
 
     # --- following the world ----------------------------------------------------------------
@@ -247,6 +260,10 @@ class DnsServer:
         try:
             update = update_view(self._latest, world, change, self.registry.version)
             view, changed = self.history.stamp(update.view, update.compiled, previous=self._latest)
+            faults = None  # unchanged: no fault is set, or this change cannot move one
+            if change.everything or change.faults or (not change.empty and (
+                    world.faults.servers or world.faults.unheld == "timeout")):
+                faults = compile_faults(world, view)
         except Exception:
             log.exception("compiling the new view failed; still serving version %d", self.view.version)
             return
@@ -254,13 +271,13 @@ class DnsServer:
         loop = self._loop
         here = threading.get_ident() == self._loop_thread
         if loop is None or loop.is_closed() or not loop.is_running() or here:
-            self._install(view, update.touched, changed)
+            self._install(view, update.touched, changed, faults)
             return
         done: concurrent.futures.Future[None] = concurrent.futures.Future()
 
         def on_loop() -> None:
             try:
-                self._install(view, update.touched, changed)
+                self._install(view, update.touched, changed, faults)
             finally:
                 done.set_result(None)
 
@@ -270,15 +287,23 @@ class DnsServer:
         except concurrent.futures.TimeoutError:
             log.warning("installing view %d is still pending", view.version)
 
-    def _install(self, view: View, touched: frozenset[str] | None, changed: list[Key]) -> None:
-        """Swap ``view`` in (the next query sees it), fix sockets if servers came or went, and
-        NOTIFY the secondaries of the zones whose serial moved."""
+    def _install(self, view: View, touched: frozenset[str] | None, changed: list[Key],
+                 faults: FaultTable | None = None) -> None:
+        """Swap ``view`` in (the next query sees it), fix sockets if servers came or went,
+        switch the addresses whose faults changed, and NOTIFY the secondaries of the zones
+        whose serial moved."""
         before = self._responder.view
         self._responder.advance(view, touched)
-        if self._loop is None:
+        path = self._faults
+        if self._loop is None or path is None:
             return
+        if faults is not None:  # silent sockets of addresses now held go before their listeners come
+            path.keep_silent(path.table.silent & faults.silent)
         if not view.same_servers(before):
             self._reconcile(view, strict=False)
+            path.forget_sources()
+        if faults is not None:
+            path.switch(faults)
         self._announce(view, changed)
 
     def _announce(self, view: View, changed: list[Key]) -> None:
@@ -317,11 +342,10 @@ class DnsServer:
         except BindError:
             udp.close()
             raise
-        loop, pool = self._loop, self._tcp
-        assert loop is not None and pool is not None
+        loop = self._loop
+        assert loop is not None and self._faults is not None
         try:
-            loop.add_reader(udp.fileno(), self._udp_ready, udp, address)
-            loop.add_reader(stream.fileno(), pool.accept_ready, stream, address)
+            self._faults.watch(address, udp, stream)
         except (OSError, ValueError) as exc:
             _unwatch(loop, udp, stream)
             udp.close()

@@ -11,8 +11,10 @@ has the new connection closed at once (it is the one holding the others); at the
 address or of the whole server, the connection idle longest there is closed to make room, so
 a newcomer is always served. A connection is idle from its last complete message, so a
 client trickling bytes (slowloris) is as idle as a silent one. The idle timeout shrinks as
-connections fill the limits. Imports: nothing from the package (answers come through
-``TcpPool.answer``).
+connections fill the limits. A listener may give its connections their own answerer and a
+delay (a faulted address, ``fault_path``): each connection carries its answerer and its way
+of sending, so the common path makes no check for faults. Held replies are bounded
+(``MAX_HELD``). Imports: nothing from the package (answers come through ``TcpPool.answer``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ MAX_CONNECTIONS = 4096  # in total (lowered to fit the descriptor limit, see ser
 ACCEPT_BATCH = 64  # connections accepted per wake-up of a listening socket
 READ_SIZE = 65536
 PAUSE_OUTPUT = 256 * 1024  # stop reading a client that does not read its replies
+MAX_HELD = 4096  # replies held back by a delay fault at once, over all connections (then lost)
 
 # One reply list per message: AXFR and IXFR answers are several messages (RFC 5936 §2.2).
 Answerer = Callable[[bytes, str, tuple[str, int]], list[bytes]]
@@ -42,10 +45,13 @@ Answerer = Callable[[bytes, str, tuple[str, int]], list[bytes]]
 class _Conn:
     """One accepted connection."""
 
-    __slots__ = ("sock", "fd", "address", "client", "peer", "inbuf", "outbuf", "last", "reading", "closed")
+    __slots__ = ("sock", "fd", "address", "client", "peer", "inbuf", "outbuf", "last", "reading", "closed",
+                 "answer", "deliver", "hold")
 
-    def __init__(self, sock: socket.socket, address: str, peer: tuple[str, int]) -> None:
+    def __init__(self, sock: socket.socket, address: str, peer: tuple[str, int], answer: Answerer,
+                 deliver: Callable[[_Conn, bytes], None], hold: float = 0.0) -> None:
         self.sock, self.fd, self.address, self.peer = sock, sock.fileno(), address, peer
+        self.answer, self.deliver, self.hold = answer, deliver, hold  # the listener's (faults)
         self.client = peer[0]
         self.inbuf = bytearray()
         self.outbuf = bytearray()
@@ -69,6 +75,7 @@ class TcpPool:
         self.idle_timeout, self.max_connections = idle_timeout, max_connections
         self.max_per_address, self.max_per_client = max_per_address, max_per_client
         self.closed_idle = self.refused = self.evicted = 0  # counters, for tests and the curious
+        self.held = self.lost = 0  # replies held back by a delay fault now, and lost past MAX_HELD
         self._conns: dict[int, _Conn] = {}
         self._by_address: dict[str, set[_Conn]] = {}
         self._by_client: dict[str, int] = {}
@@ -79,8 +86,11 @@ class TcpPool:
 
     # --- accepting --------------------------------------------------------------------------
 
-    def accept_ready(self, listener: socket.socket, address: str) -> None:
-        """Reader callback of a listening socket: accept what is waiting (bounded)."""
+    def accept_ready(self, listener: socket.socket, address: str, answer: Answerer | None = None,
+                     hold: float = 0.0) -> None:
+        """Reader callback of a listening socket: accept what is waiting (bounded). Its
+        connections are answered by ``answer`` (default: the pool's) and, with ``hold``
+        seconds, their replies leave that much later."""
         for _ in range(ACCEPT_BATCH):
             try:
                 sock, peer = listener.accept()
@@ -90,9 +100,10 @@ class TcpPool:
                 if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
                     log.warning("tcp %s: cannot accept: %s", address, exc)
                 return
-            self._admit(sock, address, (str(peer[0]), int(peer[1])))
+            self._admit(sock, address, (str(peer[0]), int(peer[1])), answer, hold)
 
-    def _admit(self, sock: socket.socket, address: str, peer: tuple[str, int]) -> None:
+    def _admit(self, sock: socket.socket, address: str, peer: tuple[str, int], answer: Answerer | None = None,
+               hold: float = 0.0) -> None:
         if self._by_client.get(peer[0], 0) >= self.max_per_client:
             self.refused += 1
             sock.close()
@@ -107,7 +118,7 @@ class TcpPool:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # replies leave at once
         except OSError:
             pass
-        conn = _Conn(sock, address, peer)
+        conn = _Conn(sock, address, peer, answer or self.answer, self._hold if hold > 0 else self._send, hold)
         try:
             self.loop.add_reader(conn.fd, self._readable, conn)
         except OSError as exc:
@@ -148,7 +159,7 @@ class TcpPool:
             end = pos + 2 + length
             if end > size:
                 break
-            for reply in self.answer(bytes(buf[pos + 2:end]), conn.address, conn.peer):
+            for reply in conn.answer(bytes(buf[pos + 2:end]), conn.address, conn.peer):
                 replies.append(len(reply).to_bytes(2, "big"))
                 replies.append(reply)
             pos = end
@@ -156,7 +167,19 @@ class TcpPool:
             del buf[:pos]
             conn.last = time.monotonic()  # activity is a complete message, not a byte
         if replies:
-            self._send(conn, b"".join(replies))
+            conn.deliver(conn, b"".join(replies))
+
+    def _hold(self, conn: _Conn, data: bytes) -> None:
+        """Send ``data`` ``conn.hold`` seconds from now (a delay fault), without blocking."""
+        if self.held >= MAX_HELD:
+            self.lost += 1  # a flood of delayed queries cannot hold memory without bound
+            return
+        self.held += 1
+        self.loop.call_later(conn.hold, self._release, conn, data)
+
+    def _release(self, conn: _Conn, data: bytes) -> None:
+        self.held -= 1
+        self._send(conn, data)
 
     def _send(self, conn: _Conn, data: bytes) -> None:
         if conn.closed:

@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["BADVERS", "CLASSIC_PAYLOAD", "FORMERR", "NOERROR", "NOTIMP", "NXDOMAIN", "REFUSED", "SERVFAIL",
            "SERVER_PAYLOAD", "TCP_LIMIT", "Drop", "Edns", "Query", "Reply", "Responder", "encode",
-           "error_response", "flags_text", "parse", "qtype_name", "rcode_name", "servfail_for"]
+           "error_response", "flags_text", "parse", "precheck", "qtype_name", "rcode_name", "servfail_for"]
 
 RCODE_NAMES = {NOERROR: "NOERROR", FORMERR: "FORMERR", SERVFAIL: "SERVFAIL", NXDOMAIN: "NXDOMAIN",
                NOTIMP: "NOTIMP", REFUSED: "REFUSED", BADVERS: "BADVERS"}
@@ -188,7 +188,7 @@ def log_failure_once(what: str, exc: BaseException) -> None:
     log.debug("traceback of %s", cause, exc_info=exc)
 
 
-def _precheck(query: Query) -> int | None:
+def precheck(query: Query) -> int | None:
     """Rcodes decided by the question alone, before any zone is consulted."""
     if query.qclass != CLASS_IN:
         return REFUSED  # only IN is served (Zonemaster NAMESERVER15: CH may be refused)
@@ -276,7 +276,7 @@ class Responder:
 
     def _answer(self, query: Query, group: str | None, address: str, tcp: bool) -> tuple[Reply, str]:
         qtype = qtype_name(query.qtype)
-        rcode = query.error if query.error is not None else _precheck(query)
+        rcode = query.error if query.error is not None else precheck(query)
         if rcode is not None:
             return Reply(error_response(query, rcode), query.qname, qtype, rcode), STATIC
         limit = query.limit(tcp)

@@ -1,7 +1,8 @@
 """What real resolvers do in a situation, quoted from the recorded matrix, never from memory.
 
-``trace`` names the situation it ended in (in-domain glue missing, servers unreachable, a
-dependency cycle, a cycle only sibling glue breaks, or plain success); this module maps it to
+``trace`` names the situation it ended in (in-domain glue missing, servers unreachable or
+silent, a dependency cycle, a cycle only sibling glue breaks, a server's fault seen from
+outside, or plain success); this module maps it to
 the recorded case in ``scenarios/lab/`` and words each resolver's outcome with the log line
 that resolver printed there. Imports: matrix.
 """
@@ -17,6 +18,15 @@ SITUATIONS = {
     "unreachable": ("stale-glue", "stale-glue"),
     "cycle": ("cyclic-sibling", "cyclic-sibling-in-domain-glue-only"),
     "sibling-cycle": ("cyclic-sibling", "cyclic-sibling"),
+    # what a misbehaving server looks like from outside (faults: fault_ops)
+    "silent": ("stale-glue", "stale-glue-timeout"),  # dropped queries look the same
+    "other-source": ("misbehaving-servers", "other-source"),
+    "servfail": ("misbehaving-servers", "servfail"),
+    "refused": ("misbehaving-servers", "refused"),
+    "lame": ("misbehaving-servers", "lame"),
+    "lame-nodata": ("misbehaving-servers", "lame-nodata"),
+    "tc": ("misbehaving-servers", "tc"),
+    "strip-glue": ("misbehaving-servers", "strip-glue"),
 }
 # the versions the matrix was recorded with (Debian 12)
 RECORDED_WITH = {"bind": "BIND 9.18", "knot": "Knot Resolver 5.6", "pdns": "PowerDNS Recursor 4.8",

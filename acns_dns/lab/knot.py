@@ -36,7 +36,7 @@ class KnotResolver(Resolver):
     binary: ClassVar[str] = "kresd"
     log_name: ClassVar[str] = "output.log"
     reasons: ClassVar[tuple[str, ...]] = ("missing mandatory glue", "all NSs bad", "flagged as 'bad'",
-                                          "NS is lame", "internal timeout", "SERVFAIL")
+                                          "NS is lame", "lame response", "internal timeout", "SERVFAIL")
     noise: ClassVar[tuple[str, ...]] = ("file-descriptors",)
 
     def files(self) -> dict[str, str]:

@@ -1,10 +1,11 @@
 """The recorded matrix: what each real resolver did on each packaged scenario.
 
 Beside every packaged scenario, ``scenarios/lab/NAME.yaml`` records the question asked, the
-documented fix (glue to publish through the API) and, per case (a case may change a TLD's
-glue policy), each resolver's outcome: the rcode, the answer, and the log line that explains
-a failure, as that resolver printed it. ``compare`` says how a run differs from the record;
-every resolver log line the project quotes comes from these files. Imports: scenario, models.
+documented fix (glue to publish through the API) and, per case (a case may change a TLD's glue
+policy, set the world's faults or choose what unheld addresses do), each resolver's outcome:
+the rcode, the answer, and the log line that explains a failure, as that resolver printed it.
+``compare`` says how a run differs from the record; every resolver log line the project quotes
+comes from these files. Imports: scenario, fault_ops, models.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from acns_dns.world import scenario
+from acns_dns.world import fault_ops, scenario
 from acns_dns.world.models import World
 
 MATRIX_DIR = scenario.PACKAGED_DIR / "lab"
@@ -66,8 +67,18 @@ class Expect:
 
 
 @dataclass(frozen=True)
+class FaultSetting:
+    """One fault a case sets (``fault_ops``): a server, a kind, a delay for ``delay``."""
+
+    server: str
+    kind: str
+    delay_ms: int | None = None
+
+
+@dataclass(frozen=True)
 class Case:
-    """One question on one scenario (optionally with a TLD's glue policy changed)."""
+    """One question on one scenario (optionally with a TLD's glue policy changed, its faults
+    replaced — ``faults`` None keeps the scenario's — or its unheld mode chosen)."""
 
     name: str
     qname: str
@@ -75,6 +86,17 @@ class Case:
     glue_policy: dict[str, str]
     expect: dict[str, Expect]
     note: str = ""
+    faults: list[FaultSetting] | None = None
+    unheld: str | None = None
+
+    def apply(self, world: World) -> None:
+        """Change ``world`` as the case says (its faults and unheld mode; checked as the API does)."""
+        if self.faults is not None:
+            fault_ops.clear_faults(world)
+            for fault in self.faults:
+                fault_ops.set_fault(world, fault.server, fault.kind, fault.delay_ms)
+        if self.unheld is not None:
+            fault_ops.set_unheld(world, self.unheld)
 
 
 @dataclass(frozen=True)
@@ -107,7 +129,9 @@ def find(name: str) -> Matrix | None:
 def load(path: Path) -> Matrix:
     data: dict[str, Any] = yaml.safe_load(path.read_text())
     cases = [Case(c["name"], c["qname"], c.get("qtype", "A"), dict(c.get("glue_policy") or {}),
-                  {kind: _expect(e) for kind, e in (c.get("expect") or {}).items()}, c.get("note", ""))
+                  {kind: _expect(e) for kind, e in (c.get("expect") or {}).items()}, c.get("note", ""),
+                  None if c.get("faults") is None else [FaultSetting(**f) for f in c["faults"]],
+                  c.get("unheld"))
              for c in data["cases"]]
     fix = [FixStep(**step) for step in data.get("fix") or []]
     return Matrix(path.stem, cases, fix, data.get("fix_note", ""))

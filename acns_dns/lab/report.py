@@ -19,13 +19,16 @@ class LabError(RuntimeError):
 
 def lab(scenario: str, qname: str | None = None, qtype: str | None = None, *, case: str | None = None,
         fix: bool = False, kinds: list[str] | None = None, timeout: float = 30.0,
-        recovery_limit: float = 150.0, asks: int = 1, flush: bool = True) -> dict[str, Any]:
+        recovery_limit: float = 150.0, asks: int = 1, flush: bool = True,
+        unheld: str | None = None) -> dict[str, Any]:
     """Run every (or the named) resolver on ``scenario`` in a fresh namespace; the result."""
     args = [scenario]
     if qname:
         args += [qname, qtype or "A"]
     if case:
         args += ["--case", case]
+    if unheld:
+        args += ["--unheld", unheld]
     if kinds:
         args += ["--kinds", ",".join(kinds)]
     if fix:
@@ -44,10 +47,23 @@ def lab(scenario: str, qname: str | None = None, qtype: str | None = None, *, ca
     return result
 
 
+def describe_faults(result: dict[str, Any]) -> str:
+    """The world's faults and unheld mode in one line (``fault_ops.describe``'s shape)."""
+    servers = [f"{row['server']} " + "+".join(
+        f"delay {f['delay_ms']} ms" if f["kind"] == "delay" else f["kind"] for f in row["faults"])
+        for row in result.get("faults", [])]
+    unheld = result.get("unheld", "refused")
+    held = ("addresses nobody holds stay silent (timeout)" if unheld == "timeout"
+            else "addresses nobody holds refuse (port unreachable)")
+    return f"faults: {', '.join(servers) or 'none'}; {held}"
+
+
 def render(result: dict[str, Any]) -> str:
     """One row per resolver, then the fix and the recovery times."""
     out = [f";; {result['scenario']}: {result['qname']} {result['qtype']}"
            + (f" (case {result['case']})" if result.get("case") else "")]
+    if result.get("faults") or result.get("unheld", "refused") != "refused":
+        out.append(f";; {describe_faults(result)}")
     width = max(len(f"{row['label']} {row['version']}".strip()) for row in result["outcomes"])
     for row in result["outcomes"]:
         name = f"{row['label']} {row['version']}".strip().ljust(width)

@@ -24,7 +24,7 @@ from acns_dns.lab import matrix, netns
 from acns_dns.lab.resolver import Outcome, Resolver, ResolverError
 from acns_dns.lab.resolvers import ADDRESSES, KINDS
 from acns_dns.lab.testing import RunningWorld, running_world
-from acns_dns.world import scenario
+from acns_dns.world import fault_ops, scenario
 from acns_dns.world.models import Network
 from acns_dns.world.registry import Registry
 
@@ -38,6 +38,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("qname", nargs="?")
     parser.add_argument("qtype", nargs="?", default="A")
     parser.add_argument("--case", help="a case of the recorded matrix (its name)")
+    parser.add_argument("--unheld", choices=("refused", "timeout"),
+                        help="what addresses nobody holds do (default: as the scenario or case says)")
     parser.add_argument("--kinds", default=",".join(KINDS), help="resolvers to run, comma-separated")
     parser.add_argument("--fix", action="store_true")
     parser.add_argument("--asks", type=int, default=1,
@@ -120,9 +122,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if policy not in ("in-domain", "sibling"):
             raise SystemExit(f"{args.scenario}: glue_policy {policy!r} is not in-domain or sibling")
         world.tlds[tld].glue_policy = "in-domain" if policy == "in-domain" else "sibling"
+    if case is not None:
+        case.apply(world)
+    if args.unheld:
+        fault_ops.set_unheld(world, args.unheld)
     kinds = [KINDS[k] for k in args.kinds.split(",") if k]
     result: dict[str, Any] = {"scenario": args.scenario, "case": case.name if case else "",
-                              "qname": qname, "qtype": qtype}
+                              "qname": qname, "qtype": qtype, **fault_ops.describe(world)}
     with tempfile.TemporaryDirectory(prefix="acns-lab-") as folder, \
             running_world(Registry(world), port=53, api=args.fix, admin_token=ADMIN_TOKEN) as served, \
             ThreadPoolExecutor(max_workers=len(kinds) or 1) as pool:

@@ -2,7 +2,11 @@
 
 Walks root -> TLD -> zone the way a resolver does, over real sockets, and says at every hop
 what was referred, which glue came with the referral (in-domain, sibling or unrelated, per
-RFC 9471 §2) and — when resolution fails — where and why. It ends with what each real
+RFC 9471 §2) and — when resolution fails — where and why. What a misbehaving server does is
+said as seen from outside: silence (a timeout), nothing listening (refused at once), SERVFAIL,
+REFUSED, an answer without authority (lame), a truncated UDP answer asked again over TCP, a
+slow answer, a referral whose glue another server of the zone does send (stripped), a reply
+from an address that was not asked (ignored, RFC 5452 §9.1). It ends with what each real
 resolver does in that situation, quoted from the recorded matrix (``evidence``), never from
 memory. Name server names without usable glue are resolved by a nested walk, with dependency
 cycles detected. Imports: names, probe, evidence.
@@ -10,6 +14,7 @@ cycles detected. Imports: names, probe, evidence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import dns.message
@@ -22,6 +27,10 @@ from acns_dns.world.names import GlueKind
 
 MAX_HOPS = 16
 MAX_DEPTH = 4  # nested lookups of name server names (unbound allows a dependency depth of 5)
+SLOW = 0.1  # seconds: an answer slower than this is called slow (resolvers start near 0.4 s)
+# a hop where no server answered: the situation each way of failing leads to, most telling first
+FAILURES = (("other-source", "other-source"), ("timeout", "silent"), ("SERVFAIL", "servfail"),
+            ("REFUSED", "refused"), ("unreachable", "unreachable"))
 
 
 @dataclass
@@ -33,6 +42,7 @@ class Hop:
     outcome: str
     lines: list[str] = field(default_factory=list)
     reply: probe.Reply | None = None
+    problems: list[str] = field(default_factory=list)  # why each server asked gave nothing usable
 
 
 @dataclass
@@ -90,18 +100,23 @@ class Tracer:
             hop.reply = reply
             result.hops.append(hop)
             if reply is None or reply.response is None:
-                result.verdict = (f"no name server of {names.fqdn(zone)} answered ({'; '.join(hop.lines)}): "
-                                  "a lame delegation — resolvers answer SERVFAIL")
-                result.situation = result.situation or "unreachable"
+                self._unanswered(result, hop, zone)
                 return
             message = reply.response
+            self._note_transport(result, hop, reply)
             if message.answer:
                 result.status, result.answer = "answer", _answer_values(message)
                 result.addresses = [r.to_text() for t in ("A", "AAAA")
                                     for rrset in probe.rrsets(message.answer, t) for r in rrset]
-                hop.outcome = "answer" + (" (authoritative)" if reply.authoritative else "")
+                hop.outcome = "answer" + (" (authoritative)" if reply.authoritative else
+                                          " without authority (AA=0): lame")
                 hop.lines += [rrset.to_text() for rrset in message.answer]
                 result.verdict = f"resolved: {', '.join(result.answer)}"
+                if not reply.authoritative:
+                    result.verdict += (f"; but {reply.address} answered without authority (AA=0) for a "
+                                       "zone it was delegated: a lame server, whose answer a resolver may "
+                                       "not trust")
+                    result.situation = result.situation or "lame"
                 return
             if message.rcode() == dns.rcode.NXDOMAIN:
                 result.status, hop.outcome = "nxdomain", "NXDOMAIN (the name does not exist)"
@@ -112,7 +127,10 @@ class Tracer:
                 status = "nodata" if reply.authoritative else "fail"
                 result.status, hop.outcome = status, "NODATA" if reply.authoritative else "lame answer"
                 result.verdict = (f"{qname} exists but has no {qtype} records" if reply.authoritative else
-                                  f"{reply.address} answered without authority or referral (lame)")
+                                  f"{reply.address} answered without authority or referral (lame): AA=0 and "
+                                  "no SOA, so it is not a negative answer a resolver may cache (RFC 2308 §2)")
+                if not reply.authoritative:
+                    result.situation = result.situation or "lame-nodata"
                 return
             child = referral[0].name.to_text(omit_final_dot=True).lower()
             if not names.is_subdomain(child, zone) or child == zone:
@@ -125,7 +143,8 @@ class Tracer:
                                   "breaks it (RFC 9471 §2.3)")
                 result.situation = "cycle"
                 return
-            servers = self._follow(result, hop, message, zone, child, depth, resolving)
+            others = [(name, address) for name, address in servers if address != reply.address]
+            servers = self._follow(result, hop, message, zone, child, depth, resolving, others)
             if not servers:
                 return
             zone = child
@@ -138,17 +157,42 @@ class Tracer:
             reply = probe.ask(address, self.port, qname, qtype, timeout=self.timeout)
             if reply.response is None:
                 hop.lines.append(f"{name}: {reply.failure}")
+                hop.problems.append(reply.problem)
                 continue
             if reply.rcode in ("REFUSED", "SERVFAIL"):
-                hop.lines.append(f"{name} ({address}): {reply.rcode} — it does not serve "
-                                 f"{names.fqdn(zone)} (lame)")
+                what = ("it refuses: it does not serve " if reply.rcode == "REFUSED" else
+                        "it failed to answer for ")
+                hop.lines.append(f"{name} ({address}): {reply.rcode} — {what}{names.fqdn(zone)} (lame; a "
+                                 "resolver tries the zone's other servers)")
+                hop.problems.append(reply.rcode)
                 continue
             hop.asked = [f"{name} ({address})"]
             return reply, hop
         return None, hop
 
+    def _unanswered(self, result: Trace, hop: Hop, zone: str) -> None:
+        """No server of ``zone`` gave a usable reply: say how they failed."""
+        situation = next((s for problem, s in FAILURES if problem in hop.problems), "unreachable")
+        why = {"silent": "silence: a resolver waits for each, retries, and its client waits with it",
+               "other-source": "the replies came from addresses that were not asked, and are ignored",
+               }.get(situation, "a lame delegation")
+        result.verdict = (f"no name server of {names.fqdn(zone)} answered ({'; '.join(hop.lines)}): "
+                          f"{why} — resolvers answer SERVFAIL")
+        result.situation = result.situation or situation
+
+    def _note_transport(self, result: Trace, hop: Hop, reply: probe.Reply) -> None:
+        """Say when the answer came only over TCP, or slowly."""
+        if reply.truncated:
+            hop.lines.append(f"{reply.address}: truncated over UDP (TC=1), asked again over TCP as "
+                             "resolvers do (RFC 7766 §5)")
+            result.situation = result.situation or "tc"
+        if reply.seconds > SLOW:  # a note only: a busy machine is slow too, so no situation follows
+            hop.lines.append(f"{reply.address} answered after {reply.seconds * 1000:.0f} ms (slow: a "
+                             "resolver may time out, ask again or ask another server meanwhile)")
+
     def _follow(self, result: Trace, hop: Hop, message: dns.message.Message, zone: str, child: str,
-                depth: int, resolving: frozenset[str]) -> list[tuple[str, str]]:
+                depth: int, resolving: frozenset[str],
+                others: Sequence[tuple[str, str]] = ()) -> list[tuple[str, str]]:
         """Classify each NS of a referral and collect the addresses to ask next."""
         targets = probe.ns_names(message.authority)
         hop.outcome = f"referral to {names.fqdn(child)} (NS {', '.join(targets)})"
@@ -164,7 +208,8 @@ class Tracer:
             if not usable and kind is GlueKind.IN_DOMAIN:
                 problems.append(f"{target} is in-domain but the referral has no glue for it "
                                 "(RFC 9471 §3.1: that glue is mandatory)")
-                result.situation = result.situation or "missing-glue"
+                stripped = self._glue_elsewhere(hop, message, target, others)
+                result.situation = result.situation or ("strip-glue" if stripped else "missing-glue")
                 continue
             if usable and kind is GlueKind.SIBLING and depth == 0 and not result.situation:
                 # would the walk work without this glue? BIND 9.18 does not use it here
@@ -179,7 +224,24 @@ class Tracer:
         if not servers:
             result.verdict = (f"{names.fqdn(zone)} delegates {names.fqdn(child)} but no name server can be "
                               f"reached: {'; '.join(problems) or 'no addresses'} — resolvers answer SERVFAIL")
+            if result.situation == "strip-glue":
+                result.verdict += (f" when they ask the server that strips the glue; one that asks another "
+                                   f"server of {names.fqdn(zone)} gets the glue and goes on")
         return servers
+
+    def _glue_elsewhere(self, hop: Hop, message: dns.message.Message, target: str,
+                        others: Sequence[tuple[str, str]]) -> bool:
+        """Does another server of the zone send the glue this referral lacks? Then the server
+        that answered strips it (a faulty server, not a registry without glue)."""
+        question = message.question[0]
+        for name, address in others:
+            qtype = dns.rdatatype.to_text(question.rdtype)
+            reply = probe.ask(address, self.port, question.name.to_text(), qtype, timeout=self.timeout)
+            if reply.response is not None and probe.addresses(reply.response, target):
+                hop.lines.append(f"{name} ({address}) sends the glue for {target} that {hop.asked[0]} left "
+                                 "out: that server strips glue from its referrals")
+                return True
+        return False
 
     def _needs_sibling_glue(self, target: str, child: str, depth: int, resolving: frozenset[str]) -> bool:
         """True when ``target`` cannot be found without the sibling glue: a cycle through ``child``."""

@@ -20,6 +20,9 @@ did, including what follows from it:
 - ``servers``: the set of simulated server addresses may differ (a custom nameserver came or
   went, a TLD or DNS host was added): re-derive which addresses serve what and which sockets
   are needed. It says nothing by itself about which zones changed.
+- ``faults``: fault injection changed (``World.faults``: a server's faults, or what unheld
+  addresses do). No zone changed: cached answers stay right, since faults act on the way out;
+  the DNS layer re-reads which addresses misbehave.
 - ``everything``: unknown extent (a scenario load, a snapshot restore, a part of the world the
   registry cannot place): recompile the whole view.
 
@@ -47,19 +50,20 @@ class Change:
     # domains and host objects (by name) whose registry entry changed, in whichever TLD holds
     # them: only those entries of the TLD zone are recompiled (name ``tlds`` for a whole TLD)
     tld_entries: frozenset[str] = frozenset()
+    faults: bool = False  # World.faults changed: which addresses misbehave, and how
 
     EVERYTHING: ClassVar[Change]
 
     def __or__(self, other: Change) -> Change:
         return Change(self.zones | other.zones, self.tlds | other.tlds, self.hosts | other.hosts,
                       self.servers or other.servers, self.everything or other.everything,
-                      self.tld_entries | other.tld_entries)
+                      self.tld_entries | other.tld_entries, self.faults or other.faults)
 
     @property
     def empty(self) -> bool:
         """True when nothing that DNS serves changed (accounts, tokens, tickets only)."""
         return not (self.zones or self.tlds or self.hosts or self.servers or self.everything
-                    or self.tld_entries)
+                    or self.tld_entries or self.faults)
 
 
 Change.EVERYTHING = Change(everything=True)

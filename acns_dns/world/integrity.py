@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from acns_dns.world import custom_ns_ops, names, zonefile
 from acns_dns.world.errors import AcnsError
@@ -141,8 +141,9 @@ def _custom_nameservers(world: World) -> Iterator[str]:
     names_held: set[tuple[str, str, str]] = set()
     for i, ns in enumerate(world.custom_ns):
         owner = custom_ns_ops.owner_of(ns)
-        table = {"account": world.accounts, "tenant": world.tenants, "zone": world.zones}[ns.kind]
-        if owner not in table:
+        owners: dict[str, Mapping[str, object]] = {"account": world.accounts, "tenant": world.tenants,
+                                                   "zone": world.zones}
+        if owner not in owners[ns.kind]:
             yield f"custom_ns[{i}]: its {ns.kind} {owner!r} does not exist"
         if (ns.kind, owner, ns.ns_name) in names_held:
             yield f"custom_ns[{i}]: {ns.ns_name} is in two sets of the same {ns.kind}"
@@ -159,7 +160,8 @@ def _custom_nameservers(world: World) -> Iterator[str]:
             except AcnsError:  # an owner that does not exist: reported above
                 continue
             if other is not None:
-                yield f"zones.{zone_id}.nameservers: {zone.name} and {other.name} (parent and child) use one set"
+                yield (f"zones.{zone_id}.nameservers: {zone.name} and {other.name} (parent and child) "
+                       "use one set")
 
 
 def _records(world: World) -> Iterator[str]:
@@ -170,8 +172,8 @@ def _records(world: World) -> Iterator[str]:
                 yield f"zones.{zone_id}.records[{i}]: {found}"
     for host_id, host in world.hosts.items():
         for z, hosted in enumerate(host.zones):
-            for i, record in enumerate(hosted.records):
-                found = _record(record)
+            for i, row in enumerate(hosted.records):
+                found = _record(row)
                 if found:
                     yield f"hosts.{host_id}.zones[{z}].records[{i}]: {found}"
 

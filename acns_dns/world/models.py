@@ -352,6 +352,21 @@ class CloudflareEdge(_Model):
     nameservers: list[HostNameserver] = []
 
 
+FaultKind = Literal["drop", "delay", "servfail", "refused", "lame", "tc", "strip-glue", "other-source"]
+
+
+class Faults(_Model):
+    """Fault injection (pebble's ``/set-servfail``: a fault is world state). ``servers`` maps a
+    target — a simulated server's name or one of its addresses; the fault covers all of that
+    server's addresses — to its faults, each with a parameter (``delay``: milliseconds; the
+    others: 0). ``unheld``: what an address nobody holds does — ``refused`` (no socket: ICMP
+    port unreachable, TCP reset) or ``timeout`` (silence, as on the Internet). Rules and
+    meanings: ``fault_ops``."""
+
+    unheld: Literal["refused", "timeout"] = "refused"
+    servers: dict[str, dict[FaultKind, int]] = {}
+
+
 class World(_Model):
     """Everything the simulator knows; the single source of truth."""
 
@@ -373,6 +388,7 @@ class World(_Model):
     hosts: dict[str, DnsHost] = {}
     tickets: list[Ticket] = []
     released: dict[str, str] = {}  # freed IPv4 address -> "account/ns_name" that held it, oldest first
+    faults: Faults = Faults()  # fault injection (fault_ops)
     _index: Any = PrivateAttr(default=None)  # indexes.WorldIndex, built on first use
 
     def __eq__(self, other: object) -> bool:

@@ -1,11 +1,13 @@
 """Scenarios: a whole world declared in YAML, and the packaged ones.
 
 A scenario lists TLDs, registrars, accounts (tokens, ACNS names, zones with records or zone
-files), other DNS hosts, registered domains with their delegation and glue, and then ``steps``:
+files), other DNS hosts, registered domains with their delegation and glue, then ``steps``:
 operations applied in order, to tell what happened next (a removal done in the wrong order,
-say). Building goes through the same operations as the API, so a scenario can only declare a
-world the rules allow. Addresses are written for the default prefixes (127.53.0.0/16 and
-fd53:53:53::/48) and are moved to the same offsets when another network is asked for.
+say), and last ``faults`` (servers that misbehave) and ``unheld`` (what addresses nobody holds
+do: ``refused`` or ``timeout``; see ``fault_ops``). Building goes through the same operations
+as the API, so a scenario can only declare a world the rules allow. Addresses are written for
+the default prefixes (127.53.0.0/16 and fd53:53:53::/48) and are moved to the same offsets
+when another network is asked for.
 Errors name the file, the field path and what was expected — never a traceback.
 Imports: errors, models, scenario_spec, addressing, infrastructure, the operations modules, zonefile.
 """
@@ -24,6 +26,7 @@ from pydantic import ValidationError
 from acns_dns.world import (
     addressing,
     cloudflare_ops,
+    fault_ops,
     indexes,
     infrastructure,
     registrar_ops,
@@ -197,7 +200,19 @@ def build(spec: ScenarioSpec, path: Path, network: Network) -> World:
         _build_domain(b, f"domains[{i}]", domain)
     for i, step in enumerate(spec.steps):
         b.at(f"steps[{i}] ({step.op})", partial(_apply_step, b, step))
+    for i, fault in enumerate(spec.faults):
+        b.at(f"faults[{i}]", partial(fault_ops.set_fault, b.world, _server_target(b, fault.server),
+                                     fault.kind, fault.delay_ms))
+    b.at("unheld", partial(fault_ops.set_unheld, b.world, spec.unheld))
     return b.world
+
+
+def _server_target(b: _Builder, server: str) -> str:
+    """A fault's server: a name as written, an address moved to the scenario's network."""
+    try:
+        return b.address(server)
+    except ValueError:  # not an address: a server name
+        return server
 
 
 def _build_tenant(b: _Builder, field: str, spec: TenantSpec) -> None:

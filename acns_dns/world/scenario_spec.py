@@ -144,6 +144,15 @@ class StepSpec(_Spec):
     type: str | None = None
 
 
+FaultKind = Literal["drop", "delay", "servfail", "refused", "lame", "tc", "strip-glue", "other-source"]
+
+
+class FaultSpec(_Spec):
+    server: str  # a simulated server's name or one of its addresses
+    kind: FaultKind
+    delay_ms: int | None = None  # delay only: 1..30000
+
+
 class ScenarioSpec(_Spec):
     description: str
     tlds: list[TldSpec] = []
@@ -154,3 +163,5 @@ class ScenarioSpec(_Spec):
     hosts: list[HostSpec] = []
     domains: list[DomainSpec] = []
     steps: list[StepSpec] = []
+    faults: list[FaultSpec] = []  # fault injection, applied after the steps (fault_ops)
+    unheld: Literal["refused", "timeout"] = "refused"  # what addresses nobody holds do

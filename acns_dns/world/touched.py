@@ -23,6 +23,7 @@ from acns_dns.world.models import (
     CustomNameserver,
     DnsHost,
     Domain,
+    Faults,
     HostObject,
     Registrar,
     Tenant,
@@ -50,6 +51,7 @@ class _Collector:
         self.hosts: set[str] = set()
         self.servers = False
         self.everything = False
+        self.faults = False
         self.names: dict[int, CustomNameserver] = {}  # custom nameservers that came, went or moved
         self.moved: set[str] = set()  # zones that came or went
         self.accounts: dict[str, set[str | None]] = {}  # account -> tenants it was or is in
@@ -72,7 +74,7 @@ class _Collector:
                     if above is not None:
                         self.zones.add(above.name)
         return Change(zones=frozenset(self.zones), tlds=frozenset(self.tlds), hosts=frozenset(self.hosts),
-                      servers=self.servers, tld_entries=frozenset(self.entries))
+                      servers=self.servers, tld_entries=frozenset(self.entries), faults=self.faults)
 
     def _name_reach(self, ns: CustomNameserver, strictly_above: str | None = None) -> None:
         """The zones serving ``ns`` in their NS RRset and the one holding its A/AAAA."""
@@ -169,6 +171,8 @@ class _Collector:
                 return
             if name == "custom_ns" and isinstance(old, list):
                 self.custom_ns(old, list(model.custom_ns))
+            elif name == "faults":
+                self.faults = True
             else:
                 self.everything = True
         elif isinstance(model, Account):
@@ -188,6 +192,8 @@ class _Collector:
         elif isinstance(model, CustomNameserver):
             if any(ns is model for ns in self.index.ns_named.get(model.ns_name, ())):
                 self.names[id(model)] = model
+        elif isinstance(model, Faults):  # fault injection: no served data changes
+            self.faults = True
         elif isinstance(model, QUIET_MODELS):
             return
         else:  # e.g. a zone's SOA values changed in place: which zone holds them is not known
