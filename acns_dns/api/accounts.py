@@ -13,11 +13,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from acns_dns.api import shapes, world_ops
+from acns_dns.api import shapes
 from acns_dns.api.auth import AccountDep, CallerDep, RegistryDep
 from acns_dns.api.envelope import Collection, PageNumber, Success, documented, ok, page, reply
 from acns_dns.api.schemas import AccountDnsSettingsIn, AccountDnsSettingsOut, AccountOut, AccountUpdateIn
-from acns_dns.world import cloudflare_ops, settings_ops
+from acns_dns.world import cloudflare_ops, compound_ops, settings_ops
 
 router = APIRouter(prefix="/accounts", tags=["Accounts"])
 PerPage = Annotated[int, Query(ge=5, le=50)]
@@ -87,5 +87,5 @@ async def patch_dns_settings(
         shapes.refuse_changes(current, defaults, "zone_defaults", skip=settable)
         changes = shapes.settings_changes(defaults)
         ns_type = defaults.nameservers.type if defaults.nameservers is not None else None
-    account = registry.apply(world_ops.edit_account_settings, account.id, changes, ns_type)
+    account = registry.apply(compound_ops.edit_account_settings, account.id, changes, ns_type)
     return reply(ok(shapes.account_settings(account)))

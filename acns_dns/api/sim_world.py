@@ -15,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from acns_dns.api import world_ops
 from acns_dns.api.auth import AdminDep, CallerDep, RegistryDep
 from acns_dns.api.envelope import Collection, Success, documented, ok, page, reply
 from acns_dns.api.sim_schemas import (
@@ -32,7 +31,7 @@ from acns_dns.api.sim_schemas import (
 )
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.view import compile_view, describe
-from acns_dns.world import scenario, snapshot
+from acns_dns.world import compound_ops, scenario, snapshot
 from acns_dns.world.errors import SnapshotError
 from acns_dns.world.models import World
 from acns_dns.world.registry import Registry
@@ -135,5 +134,5 @@ async def restore_snapshot(
 @router.post("/accounts", summary="Create an account", **documented(Success[SimAccountOut]))
 async def create_account(body: SimAccountIn, who: AdminDep, registry: RegistryDep) -> JSONResponse:
     """A new Cloudflare account (Cloudflare's API cannot create one); ``token`` may act on it."""
-    account = registry.apply(world_ops.create_account, body.name, body.id, body.acns_entitled, body.token)
+    account = registry.apply(compound_ops.create_account, body.name, body.id, body.acns_entitled, body.token)
     return reply(ok({**account.model_dump(include={"id", "name", "acns_entitled"}), "token": body.token}))

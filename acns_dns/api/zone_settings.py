@@ -15,11 +15,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from acns_dns.api import shapes, world_ops
+from acns_dns.api import shapes
 from acns_dns.api.auth import RegistryDep, ZoneDep
 from acns_dns.api.envelope import Collection, Success, documented, ok, page, reply
 from acns_dns.api.schemas import SettingsOut, ZoneCustomNSEnvelope, ZoneCustomNSIn, ZoneDnsSettingsIn
-from acns_dns.world import settings_ops
+from acns_dns.world import compound_ops, settings_ops
 from acns_dns.world.errors import InvalidInput
 
 router = APIRouter(prefix="/zones/{zone_id}", tags=["Zone nameserver settings"])
@@ -69,6 +69,6 @@ async def patch_dns_settings(zone: ZoneDep, body: ZoneDnsSettingsIn, registry: R
     settable = ("nameservers", *settings_ops.SETTINGS)
     shapes.refuse_changes(registry.read(shapes.zone_settings, zone), body, "dns_settings", skip=settable)
     ns = body.nameservers
-    zone = registry.apply(world_ops.edit_zone_settings, zone.id, shapes.settings_changes(body),
+    zone = registry.apply(compound_ops.edit_zone_settings, zone.id, shapes.settings_changes(body),
                           ns.type if ns is not None else None, ns.ns_set if ns is not None else None)
     return reply(ok(registry.read(shapes.zone_settings, zone)))

@@ -22,7 +22,9 @@
     │   └── NotSponsor             (1102) glue under a domain the registrar does not sponsor
     ├── TicketState                (1103) the ticket is already resolved
     ├── ScenarioError              (1200) a scenario file is wrong; names file and field
-    └── SnapshotError              (1201) a snapshot file is damaged or foreign
+    ├── SnapshotError              (1201) a snapshot file is damaged or foreign
+    └── NotDurable                 (1202, 503) the change could not be written to the state
+                                          on disk, so it was not made
 
 Codes 1001, 1002 and 7003 are Cloudflare's own (spec-acns §3.12); the others are invented
 (spec-acns §6.3) and stable.
@@ -180,3 +182,11 @@ class SnapshotError(AcnsError):
     """A snapshot file is damaged, truncated or not a snapshot of this simulator."""
 
     code = 1201
+
+
+class NotDurable(AcnsError):
+    """A change could not be made durable (``serve --state``), so it was refused: nothing
+    changed in memory, in DNS or on disk. 503: the state on disk may come back; retrying is safe."""
+
+    code = 1202
+    http_status = 503

@@ -8,7 +8,8 @@ The world's indexes (``indexes``) follow every change, rollbacks included. After
 the registry bumps ``version`` and tells its listeners what changed (``Change``, derived from
 the log by ``touched``; the DNS server recompiles only that). A commit hook (the durable state
 journal) runs after an operation succeeds and before it is published: if the hook raises, the
-change is dropped. The world is live: read it under the lock (``read``, or ``with
+change is dropped; a replace hook runs before a whole new world is swapped in, and may refuse
+it the same way. The world is live: read it under the lock (``read``, or ``with
 registry.lock``), not from another thread while an operation runs. Method names follow what
 a user does (seed steps) and match the API verbs. Imports: changes, models, undo, indexes,
 touched and the operations modules.
@@ -46,6 +47,7 @@ class Registry:
         self._lock = threading.RLock()
         self._listeners: list[Listener] = []
         self._commit_hook: CommitHook | None = None
+        self._replace_hook: Callable[[World], None] | None = None
         self.version = 0
 
     # --- plumbing -------------------------------------------------------------------------
@@ -66,6 +68,12 @@ class Registry:
         with self._lock:
             if listener in self._listeners:
                 self._listeners.remove(listener)
+
+    def set_replace_hook(self, hook: Callable[[World], None] | None) -> None:
+        """Call ``hook(world)`` before a whole new world is swapped in (``replace``); an
+        exception from the hook refuses it (the old world stays)."""
+        with self._lock:
+            self._replace_hook = hook
 
     def set_commit_hook(self, hook: CommitHook | None) -> None:
         """Call ``hook(operation, args, kwargs)`` for each operation that succeeded, before it
@@ -100,6 +108,8 @@ class Registry:
     def replace(self, world: World) -> None:
         """Swap in a whole new world (scenario load, snapshot restore)."""
         with self._lock:
+            if self._replace_hook is not None:
+                self._replace_hook(world)
             self._publish(world, Change.EVERYTHING)
 
     def _publish(self, world: World, change: Change) -> None:

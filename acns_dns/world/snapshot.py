@@ -2,8 +2,9 @@
 
 Writes are atomic (a temporary file in the same folder, fsync, rename, fsync of the folder),
 so a crash mid-write leaves the previous snapshot intact. Loading a damaged or foreign file
-raises ``SnapshotError`` naming the file and what is wrong, and builds nothing.
-Imports: errors, models.
+raises ``SnapshotError`` naming the file, where in it and what is wrong, and builds nothing:
+the JSON, the shape of each part, then every rule a world keeps (``integrity``).
+Imports: errors, models, integrity.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from acns_dns.world import integrity
 from acns_dns.world.errors import SnapshotError
 from acns_dns.world.models import SNAPSHOT_FORMAT, World
 
@@ -27,6 +29,11 @@ def dumps(world: World) -> str:
 
 def save(world: World, path: str | os.PathLike[str]) -> Path:
     """Write ``world`` to ``path`` atomically; returns the path written."""
+    return save_text(dumps(world), path)
+
+
+def save_text(text: str, path: str | os.PathLike[str]) -> Path:
+    """Write ``text`` to ``path`` atomically (and durably); returns the path written."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
@@ -35,7 +42,7 @@ def save(world: World, path: str | os.PathLike[str]) -> Path:
         raise SnapshotError(f"{target}: cannot write a snapshot there: {exc.strerror}") from exc
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(dumps(world))
+            out.write(text)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp_name, target)
@@ -72,16 +79,25 @@ def loads(text: str, source: str = "<snapshot>") -> World:
     except json.JSONDecodeError as exc:
         raise SnapshotError(f"{source}: not a snapshot: damaged JSON at line {exc.lineno}: "
                             f"{exc.msg}") from None
+    except RecursionError:
+        raise SnapshotError(f"{source}: not a snapshot: nested too deeply") from None
     if not isinstance(data, dict) or data.get("format") != SNAPSHOT_FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise SnapshotError(f"{source}: not an acns-dns snapshot (format {found!r}, "
                             f"expected {SNAPSHOT_FORMAT!r})")
     try:
-        return World.model_validate(data)
+        world = World.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise SnapshotError(f"{source}: damaged snapshot: {where}: {first['msg']}") from None
+    except RecursionError:
+        raise SnapshotError(f"{source}: not a snapshot: nested too deeply") from None
+    found = integrity.problems(world)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise SnapshotError(f"{source}: damaged snapshot: {found[0]}{more}")
+    return world
 
 
 def load(path: str | os.PathLike[str]) -> World:

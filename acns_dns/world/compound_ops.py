@@ -1,7 +1,8 @@
-"""API operations that are one transaction over several world operations: a /sim account
-with its token, and a dns_settings PATCH that changes settings and nameservers together.
-Each takes a draft ``World`` like the operations modules and is run with ``Registry.apply``,
-so a refusal of any part changes nothing. Imports: models, cloudflare_ops, settings_ops.
+"""Operations that are one transaction over several others, as the API makes them: a /sim
+account with its token, and a dns_settings PATCH that changes settings and nameservers
+together. Each takes the ``World`` like the other operations modules and is run with
+``Registry.apply``, so a refusal of any part changes nothing (and the durable state journals
+it as one operation). Imports: models, cloudflare_ops, settings_ops.
 """
 
 from __future__ import annotations
