@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import socket
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import Any
 
 from acns_dns.dns.journal import QueryJournal
@@ -52,9 +52,12 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 class ApiServer:
-    """uvicorn serving ``app`` on ``host:port`` on a thread of its own."""
+    """uvicorn serving ``app`` on ``host:port`` on a thread of its own; or, given ``sockets``,
+    on those listening sockets (the first names the URL), e.g. one bound in another network
+    namespace before this process left it (a socket keeps the namespace it was made in)."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8053) -> None:
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8053, *,
+                 sockets: Sequence[socket.socket] = ()) -> None:
         import uvicorn
 
         class _Server(uvicorn.Server):
@@ -62,8 +65,9 @@ class ApiServer:
             def capture_signals(self) -> Generator[None, None, None]:
                 yield  # the caller owns SIGINT/SIGTERM
 
-        self.host = host
-        self._sock = _listening_socket(host, port)
+        self._sockets = list(sockets) or [_listening_socket(host, port)]
+        self._sock = self._sockets[0]
+        self.host: str = self._sock.getsockname()[0]
         self.port: int = self._sock.getsockname()[1]
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
         self._server = _Server(config)
@@ -79,7 +83,7 @@ class ApiServer:
     def _run(self) -> None:
         loop = new_event_loop()
         try:
-            loop.run_until_complete(self._server.serve(sockets=[self._sock]))
+            loop.run_until_complete(self._server.serve(sockets=self._sockets))
         except BaseException as exc:  # handed to start(), which raises it
             self._failure = exc
         finally:
@@ -104,4 +108,5 @@ class ApiServer:
         self._server.should_exit = True
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, 5.0)
-        self._sock.close()
+        for sock in self._sockets:
+            sock.close()

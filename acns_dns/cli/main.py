@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "export_cmd",  # acns-dns export (zone files and NSD configuration)
     "lab_cmd",  # acns-dns lab (the real resolvers on a scenario)
     "diagram_cmd",  # acns-dns diagram (the delegation drawn as SVG and PNG)
+    "shell_cmd",  # acns-dns shell (a shell inside the simulated Internet)
 )
 
 
