@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from acns_dns.cli.main import main
 from acns_dns.lab import matrix, netns, report, run
 from acns_dns.lab.resolver import Resolver
 
@@ -60,3 +61,19 @@ def test_a_resolver_that_is_not_installed_is_a_row_saying_so(tmp_path: Path) -> 
     text = report.render({"scenario": "default", "qname": "www.example.com", "qtype": "A",
                           "outcomes": [row.as_dict()]})
     assert "Absent Resolver  not installed (no-such-resolver-binary is not installed)" in text
+
+
+def test_lab_recorded_quotes_every_resolver_of_every_case_without_running_one(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for recording in matrix.all_matrices():
+        assert main(["lab", recording.scenario, "--recorded"]) == 0
+        out = capsys.readouterr().out
+        for case in recording.cases:
+            assert f"{case.qname} {case.qtype}" in out
+            for expect in case.expect.values():
+                for line in expect.reason:
+                    assert f"it logs: {line}" in out
+                if expect.recovery:
+                    assert expect.recovery.removeprefix("--fix: ") in out
+    assert main(["lab", "no-such-scenario", "--recorded"]) == 2
+    assert "no recorded matrix for 'no-such-scenario'" in capsys.readouterr().err
