@@ -26,7 +26,7 @@ def resolv_conf(resolver: str, world: str) -> str:
     """A resolv.conf naming one resolver (RFC 1035's stub view: no search list)."""
     return (f"# acns-dns shell, world {world}: unbound, whose only root is the simulated one\n"
             f"nameserver {resolver}\n"
-            "options edns0 timeout:2 attempts:1\n")
+            "options edns0\n")
 
 
 def nsswitch_conf(original: str) -> str:
