@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_UNAVAILABLE
         print("acns-dns shell: can run here")
         return 0
-    args.listen_prefix = None
+    args.listen_prefix = None  # the namespace is private: the default addresses are free there
     if world_or_report(args, "shell") is None:
         return 2
     options = shell.ShellOptions(scenario=args.scenario, state=args.state,

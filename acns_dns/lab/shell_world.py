@@ -43,10 +43,15 @@ DNS_PORT = 53  # resolvers and dig +trace ask name servers on port 53 only
 # unbound's retransmit ceiling as the lab records it (``UnboundResolver``): an unreachable name
 # server costs about a second and a half, as in the recorded matrix, not minutes
 MAX_RTT_MS = UnboundResolver.DEFAULT_MAX_RTT_MS
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Stopped(Exception):
     """SIGTERM or SIGHUP arrived before the shell started."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"signal {signum}")
+        self.signum = signum
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -61,19 +66,22 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
     args.admin_token = os.environ.pop(TOKEN_VARIABLE, "")
-    sandbox.enter_pid_namespace([args.api_fd] if args.api_fd is not None else [])
-    # The terminal's Ctrl-C and Ctrl-\ are the shell's. Left at their default action, they
-    # never reach PID 1 (the kernel drops them, PID 1 having no handler), and every program
-    # started from here inherits the default (an ignored SIGINT would be inherited by all).
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    try:
+        sandbox.enter_pid_namespace([args.api_fd] if args.api_fd is not None else [])
+    except sandbox.SandboxError as exc:
+        print(f"acns-dns shell: {exc}", file=sys.stderr)
+        return 2
+    # Until the shell runs, Ctrl-C, SIGTERM and SIGHUP stop everything. Then the terminal
+    # (Ctrl-C, Ctrl-\) belongs to the shell's job alone, and job.run handles SIGTERM and
+    # SIGHUP. Handlers, unlike an ignored signal, are not inherited: every program started
+    # from here gets Ctrl-C's default action. (PID 1 never gets a signal it has no handler for.)
+    for sig in STOP_SIGNALS:
         signal.signal(sig, _stop)
     sandbox.mount_proc()
     try:
         return run(args)
-    except Stopped:
-        return 128 + signal.SIGTERM
+    except Stopped as stopped:
+        return 128 + stopped.signum
     except (AcnsError, ValueError, OSError, ResolverError, sandbox.SandboxError) as exc:
         print(f"acns-dns shell: {exc}", file=sys.stderr)
         return 2
@@ -81,13 +89,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _stop(signum: int, frame: FrameType | None) -> None:
     _ignore_stop_signals()
-    raise Stopped()
+    raise Stopped(signum)
 
 
 def _ignore_stop_signals() -> None:
-    """Once stopping, a second SIGTERM must not cut the clean-up short (the world, unbound,
+    """Once stopping, a second signal must not cut the clean-up short (the world, unbound,
     the temporary folder); every wait in it is bounded."""
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
 
 
