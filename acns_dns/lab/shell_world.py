@@ -47,7 +47,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Stopped(Exception):
-    """SIGTERM or SIGHUP arrived before the shell started."""
+    """Ctrl-C, SIGTERM or SIGHUP arrived before the shell started."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(f"signal {signum}")
