@@ -54,7 +54,8 @@ def test_dig_trace_walks_root_com_edge_and_names_resolve_as_on_the_internet() ->
     one_liner = "import socket; print(socket.gethostbyname('www.example.com'))"
     command = ("dig +trace www.example.com; echo '-- getent'; getent hosts www.example.com; "
                f"echo '-- python'; python3 -c \"{one_liner}\"; "
-               "echo '-- host'; host www.example.com; exit 7")
+               "echo '-- host'; host www.example.com; "
+               "echo '-- ipv6'; dig -6 +trace www.example.com @fd53:53:53::1; exit 7")
     done = acns_shell("--no-api", "-c", command)
     assert done.returncode == 7, done.stderr[-2000:]
     trace, rest = done.stdout.split("-- getent", 1)
@@ -68,8 +69,13 @@ def test_dig_trace_walks_root_com_edge_and_names_resolve_as_on_the_internet() ->
     assert re.search(r"^www\.example\.com\.\s+300\s+IN\s+A\s+192\.0\.2\.10$", trace, re.M)
     getent, rest = rest.split("-- python", 1)
     assert getent.split() == ["2001:db8::10", "www.example.com"]
-    python, host = rest.split("-- host", 1)
+    python, rest = rest.split("-- host", 1)
     assert python.strip() == "192.0.2.10"
+    host, ipv6 = rest.split("-- ipv6", 1)
+    walk6 = hops(ipv6)  # the same walk over IPv6, from the root's IPv6 address
+    assert len(walk6) == 4 and all(":" in address for address, _ in walk6), ipv6
+    assert walk6[3][1] in ("ns1.example.com", "ns2.example.com")
+    assert walk6[3][0] in cloudflare_addresses("default")
     assert "www.example.com has address 192.0.2.10" in host
     assert "www.example.com has IPv6 address 2001:db8::10" in host
 
