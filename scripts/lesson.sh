@@ -32,6 +32,7 @@ wait_for_enter() {
         printf '\n== no more input: the lesson stops here\n'
         exit 0
     fi
+    [ -t 0 ] || printf '\n'  # a terminal echoed the Enter; a pipe did not
 }
 
 run() {
