@@ -57,6 +57,8 @@ DEFAULT_QUESTIONS = [
     ("com", "cloudflare.com.", "NS"), ("com", "example.org.", "A"),
     # net registry: a delegation to names under com (no glue: unrelated, RFC 9471 §2)
     ("net", "www.example.net.", "A"), ("net", "example.net.", "DS"),
+    # net refers root-servers.net to the root letters, with glue (as on the Internet)
+    ("net", "a.root-servers.net.", "A"), ("net", "root-servers.net.", "NS"),
     # the Cloudflare edge, on 127.0.0.1 and on an ACNS address
     ("edge", "example.com.", "NS"), ("edge", "example.com.", "SOA"), ("edge", "example.com.", "MX"),
     ("edge", "example.com.", "TXT"), ("edge", "www.example.com.", "A"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from acns_dns.cli.main import main
 from acns_dns.lab import matrix, netns, report, run
 from acns_dns.lab.resolver import Resolver
 
@@ -82,3 +83,19 @@ def test_the_faults_line_names_each_fault_and_the_unheld_mode() -> None:
                                         "reason": "unbound is not installed"}]})
     assert text.splitlines()[1] == (";; faults: ns1.example.com delay 150 ms+tc; addresses nobody holds "
                                     "refuse (port unreachable)")
+
+
+def test_lab_recorded_quotes_every_resolver_of_every_case_without_running_one(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for recording in matrix.all_matrices():
+        assert main(["lab", recording.scenario, "--recorded"]) == 0
+        out = capsys.readouterr().out
+        for case in recording.cases:
+            assert f"{case.qname} {case.qtype}" in out
+            for expect in case.expect.values():
+                for line in expect.reason:
+                    assert f"it logs: {line}" in out
+                if expect.recovery:
+                    assert expect.recovery.removeprefix("--fix: ") in out
+    assert main(["lab", "no-such-scenario", "--recorded"]) == 2
+    assert "no recorded matrix for 'no-such-scenario'" in capsys.readouterr().err

@@ -13,8 +13,8 @@ import dns.message
 import dns.rcode
 from test_trace_check import findings
 
-from acns_dns.lab.testing import RunningWorld
-from acns_dns.world import addressing, scenario
+from acns_dns.lab.testing import RunningWorld, running_world
+from acns_dns.world import addressing, infrastructure, scenario
 from acns_dns.world.models import Network
 from acns_dns.world.registry import Registry
 
@@ -83,3 +83,26 @@ def test_check_fails_a_single_name_server_and_passes_a_tld() -> None:
     assert levels["ns-count"] == {"FAIL"}
     assert findings("default", "com")["ns-count"] == {"PASS"}
     assert findings("default", "example.com")["ns-count"] == {"PASS"}
+
+
+def test_net_delegates_root_servers_net_to_the_root_letters_with_glue(dns_world: RunningWorld) -> None:
+    # as on the Internet: a resolver (or dig +trace) looking up a.root-servers.net is referred
+    # by net to the root letters, which serve root-servers.net themselves
+    referral = dns_world.query("a.root-servers.net", "A", at="net")
+    assert referral.rcode() == dns.rcode.NOERROR and not referral.answer
+    assert not referral.flags & dns.flags.AA
+    assert _rdata(referral, "authority") == [f"{x}.root-servers.net." for x in "abcd"]
+    glue = {rrset.name.to_text(): rrset for rrset in referral.additional if rrset.rdtype == 1}
+    assert [rr.to_text() for rr in glue["a.root-servers.net."]] == [dns_world.root]
+    answer = dns_world.query("a.root-servers.net", "A", at=dns_world.root)
+    assert answer.flags & dns.flags.AA and _rdata(answer) == [dns_world.root]
+
+
+def test_the_root_servers_delegation_survives_a_change_to_net() -> None:
+    with running_world("default") as world:
+        world.registry.apply(infrastructure.register_domain, "example-registrar", "newcomer.net",
+                             ["ns1.example.com", "ns2.example.com"])
+        assert _rdata(world.query("newcomer.net", "NS", at="net"), "authority") == [
+            "ns1.example.com.", "ns2.example.com."]
+        referral = world.query("root-servers.net", "NS", at="net")
+        assert _rdata(referral, "authority") == [f"{x}.root-servers.net." for x in "abcd"]

@@ -18,7 +18,7 @@ import contextlib
 import math
 import socket
 import threading
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from acns_dns.dns.journal import QueryJournal
@@ -59,10 +59,12 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 class ApiServer:
     """uvicorn serving ``app`` on ``host:port`` on a thread of its own, under ``limits``
-    (default: ``connection_guard``'s documented ones)."""
+    (default: ``connection_guard``'s documented ones); or, given ``sockets``, on those listening
+    sockets (the first names the URL), e.g. one bound in another network namespace before this
+    process left it (a socket keeps the namespace it was made in)."""
 
     def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 8053,
-                 limits: ConnectionLimits | None = None) -> None:
+                 limits: ConnectionLimits | None = None, *, sockets: Sequence[socket.socket] = ()) -> None:
         import uvicorn
 
         from acns_dns.api.connection_guard import MAX_HEADER_BYTES, ConnectionLimits, guarded_protocol
@@ -72,8 +74,9 @@ class ApiServer:
             def capture_signals(self) -> Generator[None, None, None]:
                 yield  # the caller owns SIGINT/SIGTERM
 
-        self.host = host
-        self._sock = _listening_socket(host, port)
+        self._sockets = list(sockets) or [_listening_socket(host, port)]
+        self._sock = self._sockets[0]
+        self.host: str = self._sock.getsockname()[0]
         self.port: int = self._sock.getsockname()[1]
         self.limits = limits or ConnectionLimits()
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
@@ -95,7 +98,7 @@ class ApiServer:
     def _run(self) -> None:
         loop = new_event_loop()
         try:
-            loop.run_until_complete(self._server.serve(sockets=[self._sock]))
+            loop.run_until_complete(self._server.serve(sockets=self._sockets))
         except BaseException as exc:  # handed to start(), which raises it
             self._failure = exc
         finally:
@@ -120,4 +123,5 @@ class ApiServer:
         self._server.should_exit = True
         if self._thread is not None:
             await asyncio.to_thread(self._thread.join, 5.0)
-        self._sock.close()
+        for sock in self._sockets:
+            sock.close()

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from acns_dns.lab import report
+from acns_dns.lab import matrix, report
 from acns_dns.lab.resolvers import KINDS
 
 
@@ -31,11 +31,16 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--recovery-limit", type=float, default=150.0,
                         help="seconds to wait for a recovery after --fix (150)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--recorded", action="store_true",
+                        help="print what the resolvers did when the packaged scenario was recorded "
+                             "(runs nothing)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Print one row per resolver; exit 2 when the lab cannot run here."""
+    if args.recorded:
+        return _recorded(args.scenario)
     kinds = [k for k in args.resolvers.split(",") if k]
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
@@ -51,4 +56,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"acns-dns lab: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(result, indent=1) if args.json else report.render(result))
+    return 0
+
+
+def _recorded(scenario: str) -> int:
+    recording = matrix.find(scenario)
+    if recording is None:
+        known = ", ".join(m.scenario for m in matrix.all_matrices())
+        print(f"acns-dns lab: no recorded matrix for {scenario!r} (recorded: {known})", file=sys.stderr)
+        return 2
+    print(report.recorded(recording))
     return 0

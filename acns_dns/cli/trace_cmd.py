@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import asdict
 from typing import Any
@@ -12,6 +13,7 @@ from acns_dns.lab import check, trace
 from acns_dns.world import names
 
 DEFAULT_ROOT = "127.53.0.1"
+DEFAULT_PORT = 5300
 
 
 def add_parser(sub: Any) -> None:
@@ -28,8 +30,13 @@ def add_parser(sub: Any) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--root", default=DEFAULT_ROOT, help=f"the simulated root's address ({DEFAULT_ROOT})")
-    parser.add_argument("--port", type=int, default=5300, help="the port every simulated server uses (5300)")
+    # `acns-dns shell` sets ACNS_DNS_ROOT and ACNS_DNS_PORT (53), so no option is needed in it
+    root = os.environ.get("ACNS_DNS_ROOT") or DEFAULT_ROOT
+    port = os.environ.get("ACNS_DNS_PORT", "")
+    parser.add_argument("--root", default=root,
+                        help=f"the simulated root's address ($ACNS_DNS_ROOT, else {DEFAULT_ROOT})")
+    parser.add_argument("--port", type=int, default=int(port) if port.isdigit() else DEFAULT_PORT,
+                        help=f"the port every simulated server uses ($ACNS_DNS_PORT, else {DEFAULT_PORT})")
     parser.add_argument("--timeout", type=float, default=1.0, help="seconds to wait for each answer (1.0)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 

@@ -30,6 +30,7 @@ from acns_dns.dns.zones import (
     served,
     tld_cut,
     tld_glue,
+    tld_own_delegations,
     tld_own_names,
     tld_zone,
 )
@@ -176,9 +177,12 @@ def _patch_tld(zone: ZoneData, tld: Tld, entries: set[str]) -> ZoneData | None:
     glue: dict[str, tuple[RR, ...]] = {}
     unglued: list[str] = []
     own = tld_own_names(tld)
+    own_cuts = tld_own_delegations(tld)
     for entry in entries:
         if entry in own or any(names.is_subdomain(owner, entry) for owner, _ in zone.rrsets):
             return None  # the zone's own records change with it
+        if any(names.is_subdomain(entry, cut) for cut in own_cuts):
+            return None  # a delegation the zone holds of itself (root-servers.net) changes with it
         domain = tld.domains.get(entry)
         if domain is not None and names.parent(entry) != tld.name:
             return None  # names between the cut and the apex would change (RFC 8020)

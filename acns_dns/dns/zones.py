@@ -34,6 +34,8 @@ from acns_dns.world import names
 from acns_dns.world.infrastructure import ROOT_SERVER
 from acns_dns.world.models import HostNameserver, Tld, World, Zone
 
+ROOT_SERVERS_ZONE = "root-servers.net"  # the root servers' own zone, served by the root letters
+
 
 def root_letters(world: World) -> list[HostNameserver]:
     """Every root server: a.root-servers.net and the other letters."""
@@ -59,12 +61,12 @@ def root_zones(world: World) -> dict[str, ZoneData]:
     root = build_zone("", [_soa("", ROOT_SERVER, "nstld.verisign-grs.com", 86400, serial=2026120400,
                                 timers=ROOT_SOA_TIMERS),
                            *_ns("", [s.name for s in letters], ROOT_TTL)], cuts=cuts, addresses=glue)
-    servers_zone = build_zone("root-servers.net", [
-        _soa("root-servers.net", ROOT_SERVER, "nstld.verisign-grs.com", 3600000, serial=2023112800,
+    servers_zone = build_zone(ROOT_SERVERS_ZONE, [
+        _soa(ROOT_SERVERS_ZONE, ROOT_SERVER, "nstld.verisign-grs.com", 3600000, serial=2023112800,
              timers=ROOT_SERVERS_SOA_TIMERS),
-        *_ns("root-servers.net", [s.name for s in letters], 3600000),
+        *_ns(ROOT_SERVERS_ZONE, [s.name for s in letters], 3600000),
         *(rr for s in letters for rr in _addresses(s.name, [s.ipv4], [s.ipv6], 3600000))])
-    return {"": root, "root-servers.net": servers_zone}
+    return {"": root, ROOT_SERVERS_ZONE: servers_zone}
 
 
 def tld_own_names(tld: Tld) -> tuple[str, ...]:
@@ -72,12 +74,34 @@ def tld_own_names(tld: Tld) -> tuple[str, ...]:
     return (f"nic.{tld.name}", ROOT_RNAME_DOMAIN) if tld.name == "com" else (f"nic.{tld.name}",)
 
 
+def tld_own_delegations(tld: Tld) -> tuple[str, ...]:
+    """Delegations a TLD zone holds of itself while nobody registered them: root-servers.net
+    in net, as on the Internet, so a resolver that looks a root server's address up (dig
+    +trace does; a minimising resolver asks net first) finds it below net."""
+    return (ROOT_SERVERS_ZONE,) if tld.name == names.parent(ROOT_SERVERS_ZONE) else ()
+
+
+def _own_delegations(world: World, tld: Tld) -> tuple[dict[str, tuple[RR, ...]], dict[str, tuple[RR, ...]]]:
+    """The cuts and glue of ``tld_own_delegations``: the root letters, with their addresses
+    (in-domain glue, RFC 9471 §2.1)."""
+    cuts: dict[str, tuple[RR, ...]] = {}
+    glue: dict[str, tuple[RR, ...]] = {}
+    for delegated in tld_own_delegations(tld):
+        if delegated in tld.domains:
+            continue
+        letters = root_letters(world)
+        cuts[delegated] = tld_cut(delegated, [s.name for s in letters])
+        glue.update({s.name: tld_glue(s.name, [s.ipv4], [s.ipv6]) for s in letters})
+    return cuts, glue
+
+
 def tld_zone(world: World, tld_name: str) -> ZoneData:
     """A TLD registry's zone: delegations from the registrars, host objects as glue. The SOA
     RNAME hostmaster@nic.<tld> resolves: nic.<tld> has the first server's addresses (unless
     someone registered nic.<tld>, whose own servers then answer); so does verisign-grs.com in
-    com, the root's RNAME domain. Names, cuts and glue are ``Layered``, so a change to one
-    delegation or host object costs that entry (``incremental``), not the whole registry."""
+    com, the root's RNAME domain; net delegates root-servers.net to the root letters. Names,
+    cuts and glue are ``Layered``, so a change to one delegation or host object costs that
+    entry (``incremental``), not the whole registry."""
     tld = world.tlds[tld_name]
     servers = tld_servers(tld)
     records = [_soa(tld.name, tld.server_name, f"hostmaster.nic.{tld.name}", 900, timers=TLD_SOA_TIMERS),
@@ -86,10 +110,11 @@ def tld_zone(world: World, tld_name: str) -> ZoneData:
     for own in tld_own_names(tld):
         if own not in tld.domains:
             records += _addresses(own, [tld.ipv4], [tld.ipv6], TLD_TTL)
+    cuts, glue = _own_delegations(world, tld)
     # a registry of many delegations: each is encoded when first referred to, not all now
-    cuts = {d.name: tld_cut(d.name, d.nameservers, encode=False)
-            for d in tld.domains.values() if d.nameservers}
-    glue = {h.name: tld_glue(h.name, h.ipv4, h.ipv6, encode=False) for h in tld.hosts.values()}
+    cuts.update({d.name: tld_cut(d.name, d.nameservers, encode=False)
+                 for d in tld.domains.values() if d.nameservers})
+    glue.update({h.name: tld_glue(h.name, h.ipv4, h.ipv6, encode=False) for h in tld.hosts.values()})
     zone = build_zone(tld.name, records, cuts=cuts, addresses=glue,
                       sibling_glue=tld.glue_policy == "sibling")
     return replace(zone, names=LayeredSet(zone.names), cuts=Layered(zone.cuts),

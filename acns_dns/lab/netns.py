@@ -6,7 +6,8 @@ or disturb the host's network. ``prepare()`` brings loopback up, routes the simu
 prefix to it and allows binding addresses not yet on an interface. ``run_inside`` re-runs a
 Python module in such a namespace and hands back its output; ``enter`` moves the calling
 process itself into one (what ``pytest --acns-netns`` does before its workers start, so they
-share it). Imports: nothing from the package.
+share it); ``exec_inside`` turns the calling process into one (with a mount namespace too),
+taking its open inheritable descriptors along. Imports: nothing from the package.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from typing import NoReturn
 
 MARK = "ACNS_DNS_NETNS"  # set inside a namespace this module made
 # every world's ULA /48 (fd53:53:53::/48 by default, fd53:53:XX::/48 for 127.XX.0.0/16)
@@ -35,23 +37,27 @@ def inside() -> bool:
     return os.environ.get(MARK) == "1"
 
 
-def available() -> str:
-    """Empty when ``unshare -rn`` works here, else the reason it does not."""
+def available(flags: str = "-rn") -> str:
+    """Empty when ``unshare FLAGS`` works here (``-rnm``: with a mount namespace too), else
+    the reason it does not."""
     if shutil.which("unshare") is None:
         return "unshare is not installed (Debian package util-linux)"
-    if shutil.which("ip") is None:
+    if shutil.which("ip") is None and shutil.which("ip", path="/usr/sbin:/sbin") is None:
         return "ip is not installed (Debian package iproute2)"
-    done = subprocess.run(["unshare", "-rn", "true"], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(["unshare", flags, "true"], capture_output=True, text=True, timeout=30)
     if done.returncode != 0:
-        return f"unshare -rn failed (user namespaces disabled?): {done.stderr.strip()}"
+        return f"unshare {flags} failed (user namespaces disabled?): {done.stderr.strip()}"
     return ""
 
 
-def prepare() -> None:
-    """Loopback up, the simulated IPv6 prefix routed to it, non-local binds allowed."""
+def prepare(local_prefixes: tuple[str, ...] = (IPV6_PREFIX,)) -> None:
+    """Loopback up, the simulated prefixes routed to it (all of 127.0.0.0/8 already is; IPv6
+    and other IPv4 prefixes, BYOIP, are made local here), non-local binds allowed."""
     subprocess.run(["ip", "link", "set", "lo", "up"], check=True, timeout=10)
-    subprocess.run(["ip", "-6", "route", "add", "local", IPV6_PREFIX, "dev", "lo"], check=False,
-                   capture_output=True, timeout=10)
+    for prefix in dict.fromkeys(local_prefixes):
+        family = "-6" if ":" in prefix else "-4"
+        subprocess.run(["ip", family, "route", "add", "local", prefix, "dev", "lo"], check=False,
+                       capture_output=True, timeout=10)
     subprocess.run(["sysctl", "-qw", "net.ipv6.ip_nonlocal_bind=1"], check=False, capture_output=True,
                    timeout=10)
 
@@ -90,11 +96,30 @@ def add_address(address: str) -> None:
                    capture_output=True, timeout=10)
 
 
+def _environment() -> dict[str, str]:
+    # the namespace's tools (ip, sysctl, the resolvers) live in /usr/sbin on Debian
+    return {**os.environ, MARK: "1", "PATH": os.environ.get("PATH", "") + ":" + SBIN}
+
+
 def run_inside(module: str, args: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     """Run ``python -m module args`` in a fresh namespace; its stdout and stderr come back."""
     reason = available()
     if reason:
         raise NamespaceError(reason)
-    env = {**os.environ, MARK: "1", "PATH": os.environ.get("PATH", "") + ":" + SBIN}
     return subprocess.run(["unshare", "-rn", sys.executable, "-m", module, *args], capture_output=True,
-                          text=True, timeout=timeout, env=env)
+                          text=True, timeout=timeout, env=_environment())
+
+
+def exec_inside(module: str, args: list[str]) -> NoReturn:
+    """Become ``python -m module args`` in a fresh user + network + mount namespace.
+
+    The process is replaced (same process id, same terminal, no parent left waiting), and
+    its inheritable descriptors go with it: a socket bound out here keeps serving the host's
+    network from inside. The mount namespace is private (``unshare`` makes it so), so files
+    laid over /etc in it are seen by nobody else.
+    """
+    reason = available("-rnm")
+    if reason:
+        raise NamespaceError(reason)
+    argv = ["unshare", "-rnm", "--", sys.executable, "-m", module, *args]
+    os.execvpe("unshare", argv, _environment())

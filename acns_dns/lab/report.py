@@ -2,7 +2,9 @@
 
 ``lab(scenario, ...)`` runs ``acns_dns.lab.run`` under ``unshare -rn`` and returns its JSON;
 ``render`` prints one row per resolver: rcode, answer, time and the resolver's own log line,
-then, after a fix, each one's time to recover. Imports: netns.
+then, after a fix, each one's time to recover. ``recorded`` prints the same rows from the
+recorded matrix (no resolver runs), quoting each resolver's own log line.
+Imports: netns, matrix, evidence (the recorded versions).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from acns_dns.lab import netns
+from acns_dns.lab import evidence, matrix, netns
 
 
 class LabError(RuntimeError):
@@ -88,4 +90,27 @@ def render(result: dict[str, Any]) -> str:
                 text = f"NOT recovered within {recovery['seconds']:.0f} s"
             meanwhile = f"; meanwhile: {recovery['reason']}" if recovery["reason"] else ""
             out.append(f"{name}  {text}{meanwhile}")
+    return "\n".join(out)
+
+
+def recorded(recording: matrix.Matrix) -> str:
+    """What each resolver did in every case of a recorded matrix, in its own words, and how
+    long it took to recover after the documented fix."""
+    width = max(len(label) for label in evidence.RECORDED_WITH.values())
+    out = [f";; recorded by acns-dns lab: scenarios/lab/{recording.scenario}.yaml"]
+    for case in recording.cases:
+        named = f" (case {case.name})" if len(recording.cases) > 1 else ""
+        out.append(f";; {case.qname} {case.qtype}{named}")
+        if case.note:
+            out.append(f";;   {' '.join(case.note.split())}")
+        for kind, label in evidence.RECORDED_WITH.items():
+            expect = case.expect.get(kind)
+            if expect is None:
+                continue
+            answer = ", ".join(expect.answer) or "-"
+            says = f"  {expect.says}" if expect.says else ""
+            out.append(f"{label.ljust(width)}  {expect.rcode:<8} {answer:<14} ~{expect.seconds:g} s{says}")
+            out.extend(f"{'':{width}}    it logs: {line}" for line in expect.reason)
+            if expect.recovery:
+                out.append(f"{'':{width}}    after the fix: {expect.recovery.removeprefix('--fix: ')}")
     return "\n".join(out)
