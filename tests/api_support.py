@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cloudflare
 import httpx
@@ -36,10 +37,11 @@ START_TIMEOUT = 10.0
 
 @contextmanager
 def serve_api(
-    registry: Registry, *, admin_token: str | None = ADMIN, journal: QueryJournal | None = None
+    registry: Registry, *, admin_token: str | None = ADMIN, journal: QueryJournal | None = None,
+    state_dir: Path | None = None,
 ) -> Iterator[str]:
     """Serve the API over ``registry``; yields the base URL (``http://127.0.0.1:PORT``)."""
-    app = create_app(registry, journal=journal, admin_token=admin_token)
+    app = create_app(registry, journal=journal, admin_token=admin_token, state_dir=state_dir)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -66,6 +68,7 @@ class Api:
 
     url: str
     registry: Registry
+    state_dir: Path | None = None  # where /sim may read and write files
     _sdks: dict[str, Cloudflare] = field(default_factory=dict)
     _clients: dict[str | None, httpx.Client] = field(default_factory=dict)
 
@@ -95,11 +98,12 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def api_server() -> Iterator[Api]:
+def api_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """One server per test module."""
     registry = Registry(scenario.load("default"))
-    with serve_api(registry) as url:
-        served = Api(url, registry)
+    folder = tmp_path_factory.mktemp("state")
+    with serve_api(registry, state_dir=folder) as url:
+        served = Api(url, registry, folder)
         yield served
         served.close()
 

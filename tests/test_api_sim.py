@@ -157,10 +157,12 @@ def test_scenario_load_and_reset(api: Api) -> None:
         assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == 1200
 
 
-def test_snapshot_save_return_and_restore(api: Api, tmp_path: Path) -> None:
+def test_snapshot_save_return_and_restore(api: Api) -> None:
     admin = api.http(ADMIN)
     inline = admin.post("/sim/snapshot", json={}).json()["result"]
     assert inline["path"] is None and inline["world"]["format"] == "acns-dns/world/1"
+    assert api.state_dir is not None
+    tmp_path = api.state_dir
     target = tmp_path / "world.json"
     saved = admin.post("/sim/snapshot", json={"path": str(target)}).json()["result"]
     assert saved["path"] == str(target) and json.loads(target.read_text())["accounts"]

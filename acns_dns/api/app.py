@@ -11,6 +11,7 @@ Imports: the api modules, journal, registry, fastapi.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -45,7 +46,8 @@ FAILURE_DOC: dict[int | str, dict[str, Any]] = {
 def create_app(
     registry: Registry, *, journal: QueryJournal | None = None, admin_token: str | None = None,
     inspector: Callable[[str, Sequence[str]], dict[str, dict[str, Any]]] | None = None,
-    inspector_source: str | None = None, max_body: int = MAX_BODY,
+    inspector_source: str | None = None, max_body: int = MAX_BODY, state_dir: Path | None = None,
+    state_files: Sequence[Path] = (),
 ) -> FastAPI:
     """The API over ``registry``.
 
@@ -58,6 +60,9 @@ def create_app(
             may not import it). Its queries leave from ``inspector_source``.
         max_body: the largest request body read, in bytes (``body_guard``: a body is read
             only from a caller whose credentials the world knows; a larger one gets 413).
+        state_dir: the one folder ``/sim`` routes read and write files in (``state_paths``;
+            None: none at all).
+        state_files: the running state's own files there, never written over.
     """
     app = FastAPI(
         title="acns-dns",
@@ -74,6 +79,8 @@ def create_app(
     app.state.inspector = inspector
     app.state.inspector_source = inspector_source
     app.state.baseline = snapshot.pack(registry.world)
+    app.state.state_dir = state_dir
+    app.state.state_files = frozenset(path.resolve() for path in state_files)
     for module in (custom_ns, tenant_custom_ns, zone_settings, accounts, zones, dns_records):
         app.include_router(module.router, prefix=CLOUDFLARE_PREFIX)
     app.include_router(sim_registry.router)

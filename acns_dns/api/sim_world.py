@@ -29,6 +29,7 @@ from acns_dns.api.sim_schemas import (
     SnapshotOut,
     WorldOut,
 )
+from acns_dns.api.state_paths import confined
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.view import compile_view, describe
 from acns_dns.world import compound_ops, scenario, snapshot
@@ -100,8 +101,14 @@ async def scenarios(who: CallerDep) -> JSONResponse:
 async def load_scenario(
     request: Request, body: ScenarioIn, who: AdminDep, registry: RegistryDep
 ) -> JSONResponse:
-    """Replace the world by a packaged scenario or a YAML file, on the same network."""
-    return _replace(request, registry, scenario.load(body.source, registry.world.network))
+    """Replace the world by a packaged scenario, or a scenario file in the state directory, on
+    the same network."""
+    source = body.source
+    if scenario.is_path(source):
+        source = str(confined(request, source, "scenario"))
+    else:
+        source = str(scenario.resolve(source, files=False))  # a name: only a packaged one
+    return _replace(request, registry, scenario.load(source, registry.world.network))
 
 
 @router.post("/reset", summary="Reset the world", **documented(Success[WorldOut]))
@@ -111,13 +118,17 @@ async def reset(request: Request, who: AdminDep, registry: RegistryDep) -> JSONR
 
 
 @router.post("/snapshot", summary="Save a snapshot", **documented(Success[SnapshotOut]))
-async def save_snapshot(who: AdminDep, registry: RegistryDep, body: SnapshotIn | None = None) -> JSONResponse:
-    """Write the world to ``path`` atomically, or return it as JSON when no path is given."""
+async def save_snapshot(
+    request: Request, who: AdminDep, registry: RegistryDep, body: SnapshotIn | None = None
+) -> JSONResponse:
+    """Write the world atomically to ``path`` in the state directory, or return it as JSON when
+    no path is given."""
     world = registry.world
     if body is None or body.path is None:
         return reply(ok({"path": None, "world": world.model_dump(mode="json")}))
+    target = confined(request, body.path, "snapshot")
     try:
-        written = snapshot.save(world, body.path)
+        written = snapshot.save(world, target)
     except (OSError, ValueError) as exc:
         raise SnapshotError(f"{body.path}: cannot write a snapshot there: {exc}") from exc
     return reply(ok({"path": str(written), "world": None}))
@@ -127,8 +138,8 @@ async def save_snapshot(who: AdminDep, registry: RegistryDep, body: SnapshotIn |
 async def restore_snapshot(
     request: Request, body: RestoreIn, who: AdminDep, registry: RegistryDep
 ) -> JSONResponse:
-    """Replace the world by one saved with ``/sim/snapshot``."""
-    return _replace(request, registry, snapshot.load(body.path))
+    """Replace the world by one saved with ``/sim/snapshot`` (in the state directory)."""
+    return _replace(request, registry, snapshot.load(confined(request, body.path, "snapshot")))
 
 
 @router.post("/accounts", summary="Create an account", **documented(Success[SimAccountOut]))

@@ -29,8 +29,7 @@ from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.server import BindError, DnsServer, capacity, new_event_loop, raise_descriptor_limit
 from acns_dns.dns.view import Role, View, compile_view, describe
 from acns_dns.lab import inspect
-from acns_dns.world import addressing, scenario, snapshot
-from acns_dns.world.changes import Change
+from acns_dns.world import addressing, scenario, state
 from acns_dns.world.errors import AcnsError
 from acns_dns.world.models import Network, World
 from acns_dns.world.registry import Registry
@@ -52,6 +51,9 @@ def add_parser(subparsers: Any) -> None:
                        help="let --api listen on an address other machines can reach (not loopback); "
                             "it exposes the tokens, the /sim admin routes and the query journal")
     serve.add_argument("--no-api", action="store_true", help="serve DNS only")
+    serve.add_argument("--state-dir", default=None, metavar="DIR",
+                       help="the folder /sim/snapshot and /sim/scenario may read and write files in "
+                            "(default: the folder of --state; without either: none)")
     serve.add_argument("--admin-token", default=None, metavar="TOKEN",
                        help="token for the /sim admin routes (default: a random one, printed)")
     serve.add_argument("--allow-transfer", action="append", default=[], metavar="PREFIX",
@@ -74,19 +76,25 @@ def _world_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", default="default", metavar="NAME|FILE",
                         help="packaged scenario name or YAML file (default: default)")
     parser.add_argument("--state", default=None, metavar="FILE",
-                        help="snapshot file: loaded if it exists, saved after every change")
+                        help="keep the world in FILE (a snapshot) and FILE.journal (every change, "
+                             "on disk before it is acknowledged): loaded if it exists")
     parser.add_argument("--listen-prefix", default=None, metavar="PREFIX",
                         help="IPv4 /16 for the simulated servers (default 127.53.0.0/16)")
 
 
-def load_world(args: argparse.Namespace) -> World:
-    """The snapshot named by ``--state`` if it exists, else the scenario."""
-    if args.state and Path(args.state).exists():
-        return snapshot.load(args.state)
+def scenario_world(args: argparse.Namespace) -> World:
+    """The world of ``--scenario`` on ``--listen-prefix``."""
     network = Network()
     if args.listen_prefix:
         network = addressing.network_for(args.listen_prefix)
     return scenario.load(args.scenario, network=network)
+
+
+def load_world(args: argparse.Namespace) -> World:
+    """The world kept in ``--state`` if it exists (read, nothing written), else the scenario."""
+    if args.state and Path(args.state).exists():
+        return state.read_state(Path(args.state)).world
+    return scenario_world(args)
 
 
 def world_or_report(args: argparse.Namespace, command: str) -> World | None:
@@ -151,25 +159,41 @@ def run(args: argparse.Namespace) -> int:
     if refused is not None:
         print(f"acns-dns serve: {refused}", file=sys.stderr)
         return 2
-    world = world_or_report(args, "serve")
-    if world is None:
-        return 2
     try:
         args.transfers = transfer.Settings.parse(args.allow_transfer, args.notify_port, args.notify)
-    except ValueError as exc:
+        args.state_dir = state_folder(args)
+        kept, world = open_world(args)
+    except (AcnsError, ValueError) as exc:
         print(f"acns-dns serve: {exc}", file=sys.stderr)
         return 2
     registry = Registry(world)
+    if kept is not None:
+        kept.attach(registry)
     args.descriptors = raise_descriptor_limit()  # one UDP and one TCP socket per address
-    if args.state:
-        state = args.state
+    try:
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            return runner.run(_serve_until_signalled(args, registry))
+    finally:
+        if kept is not None:
+            kept.close()
 
-        def save(changed: World, change: Change) -> None:
-            snapshot.save(changed, state)
 
-        registry.subscribe(save)
-    with asyncio.Runner(loop_factory=new_event_loop) as runner:
-        return runner.run(_serve_until_signalled(args, registry))
+def open_world(args: argparse.Namespace) -> tuple[state.State | None, World]:
+    """The durable state of ``--state`` (opened, or made from the scenario) and its world; or
+    no state and the scenario's world."""
+    if not args.state:
+        return None, scenario_world(args)
+    return state.open_state(Path(args.state), lambda: scenario_world(args))
+
+
+def state_folder(args: argparse.Namespace) -> Path | None:
+    """Where ``/sim`` may read and write files: ``--state-dir``, else the folder of ``--state``."""
+    if args.state_dir is not None:
+        folder = Path(args.state_dir)
+        if not folder.is_dir():
+            raise ValueError(f"--state-dir {args.state_dir}: no such directory")
+        return folder
+    return Path(args.state).resolve().parent if args.state else None
 
 
 async def _serve_until_signalled(args: argparse.Namespace, registry: Registry) -> int:
@@ -221,7 +245,7 @@ async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Eve
     admin_token = args.admin_token or secrets.token_hex(12)
     api_note = "HTTP API: off (--no-api)"
     if not args.no_api:
-        api, api_note = await _start_api(args.api, registry, journal, admin_token, args.port)
+        api, api_note = await _start_api(args, registry, journal, admin_token)
         if api is None and api_note.startswith("cannot"):
             await dns.stop()
             print(f"acns-dns serve: {api_note}", file=sys.stderr)
@@ -243,12 +267,13 @@ async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Eve
     return 0
 
 
-async def _start_api(where: str, registry: Registry, journal: QueryJournal,
-                     admin_token: str, dns_port: int) -> tuple[ApiServer | None, str]:
-    host, port = api_address(where)
+async def _start_api(args: argparse.Namespace, registry: Registry, journal: QueryJournal,
+                     admin_token: str) -> tuple[ApiServer | None, str]:
+    host, port = api_address(args.api)
+    own_files = [Path(args.state), state.journal_path(Path(args.state))] if args.state else []
     try:
-        app = load_app(registry, journal, admin_token, inspector=inspect.inspector(dns_port),
-                       inspector_source=inspect.SOURCE)
+        app = load_app(registry, journal, admin_token, inspector=inspect.inspector(args.port),
+                       inspector_source=inspect.SOURCE, state_dir=args.state_dir, state_files=own_files)
     except ApiUnavailable as exc:
         return None, f"HTTP API: unavailable ({exc})"
     try:

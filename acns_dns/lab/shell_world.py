@@ -32,8 +32,7 @@ from acns_dns.lab.resolver import ResolverError
 from acns_dns.lab.shell import TOKEN_VARIABLE
 from acns_dns.lab.testing import RunningWorld, running_world
 from acns_dns.lab.unbound import UnboundResolver
-from acns_dns.world import names, scenario, snapshot
-from acns_dns.world.changes import Change
+from acns_dns.world import names, scenario, state
 from acns_dns.world.errors import AcnsError
 from acns_dns.world.models import Network, World
 from acns_dns.world.registry import Registry
@@ -100,12 +99,15 @@ def _ignore_stop_signals() -> None:
         signal.signal(sig, signal.SIG_IGN)
 
 
-def load(args: argparse.Namespace) -> World:
-    """The snapshot named by ``--state`` if it exists, else the scenario on the default addresses
-    (the namespace is private: nothing else uses them here)."""
-    if args.state and Path(args.state).exists():
-        return snapshot.load(args.state)
-    return scenario.load(args.scenario, network=Network())
+def load(args: argparse.Namespace) -> tuple[state.State | None, World]:
+    """The durable state of ``--state`` (opened, or made from the scenario) and its world, or the
+    scenario's world; on the default addresses (the namespace is private: nobody else uses them)."""
+    def from_scenario() -> World:
+        return scenario.load(args.scenario, network=Network())
+
+    if not args.state:
+        return None, from_scenario()
+    return state.open_state(Path(args.state), from_scenario)
 
 
 def local_prefixes(world: World) -> tuple[str, ...]:
@@ -118,16 +120,11 @@ def local_prefixes(world: World) -> tuple[str, ...]:
 
 def run(args: argparse.Namespace) -> int:
     """Serve, resolve, run the shell; everything stops when it exits."""
-    world = load(args)
+    kept, world = load(args)
     netns.prepare(local_prefixes(world))
     registry = Registry(world)
-    if args.state:
-        state = args.state
-
-        def save(changed: World, change: Change) -> None:
-            snapshot.save(changed, state)
-
-        registry.subscribe(save)
+    if kept is not None:
+        kept.attach(registry)
     with tempfile.TemporaryDirectory(prefix="acns-shell-") as folder, \
             running_world(registry, port=DNS_PORT, edge_aliases=(EDGE,)) as served, \
             _api(served, args) as api_url, \
@@ -139,6 +136,8 @@ def run(args: argparse.Namespace) -> int:
             return job.run(shell_argv(args, Path(folder)), env)
         finally:
             _ignore_stop_signals()
+            if kept is not None:
+                kept.close()
 
 
 @contextmanager
@@ -151,8 +150,10 @@ def _api(served: RunningWorld, args: argparse.Namespace) -> Iterator[str]:
     outside.setblocking(False)
     host, port = outside.getsockname()[:2]
     sockets = [outside, *_inside_socket(host, port)]
+    own = [Path(args.state), state.journal_path(Path(args.state))] if args.state else []
     app = load_app(served.registry, served.journal, args.admin_token,
-                   inspector=inspect.inspector(DNS_PORT), inspector_source=inspect.SOURCE)
+                   inspector=inspect.inspector(DNS_PORT), inspector_source=inspect.SOURCE,
+                   state_dir=Path(args.state).resolve().parent if args.state else None, state_files=own)
     api = ApiServer(app, sockets=sockets)
     served.call(api.start())
     try:

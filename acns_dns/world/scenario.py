@@ -65,15 +65,27 @@ def packaged() -> list[tuple[str, str]]:
     return sorted(found, key=lambda item: (item[0] != "default", item[0]))
 
 
-def resolve(source: str) -> Path:
-    """The file for a packaged scenario name or a path."""
-    candidate = PACKAGED_DIR / f"{source}.yaml"
-    if "/" not in source and not source.endswith((".yaml", ".yml")) and candidate.exists():
-        return candidate
+def is_path(source: str) -> bool:
+    """True when ``source`` is written as a file path, not as a packaged scenario's name."""
+    return "/" in source or source.endswith((".yaml", ".yml", ".json"))
+
+
+def packaged_file(name: str) -> Path | None:
+    """The file of the packaged scenario called ``name``, if there is one."""
+    candidate = PACKAGED_DIR / f"{name}.yaml"
+    return candidate if not is_path(name) and candidate.exists() else None
+
+
+def resolve(source: str, *, files: bool = True) -> Path:
+    """The file for a packaged scenario name or (``files``) a path."""
+    found = packaged_file(source)
+    if found is not None:
+        return found
     path = Path(source)
-    if not path.exists():
+    if not files or not path.exists():
         known = ", ".join(name for name, _ in packaged())
-        raise ScenarioError(f"{source}: no such scenario file or packaged scenario (packaged: {known})")
+        what = "scenario file or packaged scenario" if files else "packaged scenario"
+        raise ScenarioError(f"{source}: no such {what} (packaged: {known})")
     return path
 
 

@@ -31,6 +31,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,7 @@ class State:
         self._snapshot_bytes = snapshot_bytes
         self._registry: Registry | None = None
         self._handle: int | None = None
+        self._journal_due = False  # a new snapshot is on disk, its journal not yet
         self._size = 0
         self.seq = 0  # operations in the journal now
 
@@ -99,6 +101,10 @@ class State:
     def attach(self, registry: Registry) -> None:
         """Journal every change ``registry`` commits, and snapshot every world it is given."""
         self._registry = registry
+        try:  # from now on, the journal this process writes is the one on disk (_check_in_place)
+            self._open_journal()
+        except NotDurable as exc:
+            log.warning("%s (every change will be refused until it can be written)", exc)
         registry.set_commit_hook(self.record)
         registry.set_replace_hook(self.replaced)
 
@@ -149,16 +155,17 @@ class State:
         self._size += len(data)
 
     def _open_journal(self) -> int:
-        """The journal, opened for appending (made anew after the snapshot when missing)."""
+        """The journal, opened for appending (made now when a new snapshot still needs it)."""
         if self._handle is not None:
             return self._handle
         try:
-            if not self.journal.exists():
+            if self._journal_due:
                 snapshot.save_text(_header(self._digest), self.journal)
+                self._journal_due = False
             handle = os.open(self.journal, os.O_WRONLY | os.O_APPEND)
-        except OSError as exc:
+        except (OSError, AcnsError) as exc:
             raise NotDurable(f"the change was not made: cannot open {self.journal}: "
-                             f"{exc.strerror or exc}") from exc
+                             f"{getattr(exc, 'strerror', None) or exc}") from exc
         self._handle, self._size = handle, os.fstat(handle).st_size
         return handle
 
@@ -193,14 +200,15 @@ class State:
         # from here on the snapshot holds everything: an old journal names the old snapshot
         self._digest, self._snapshot_bytes, self.seq = _digest(text), len(text.encode()), 0
         self._drop_handle()
-        snapshot.save_text(_header(self._digest), self.journal)
+        self._journal_due = True
+        self._open_journal()  # if this fails, the next change makes the journal (or is refused)
 
 
 # --- opening ----------------------------------------------------------------------------------
 
 def open_state(path: Path, fallback: Callable[[], World]) -> tuple[State, World]:
     """The world kept at ``path`` (its snapshot and journal replayed), or, when there is none,
-    ``fallback()`` written there as the first snapshot.
+    ``fallback()`` written there as the first snapshot; the state, ready to ``attach``.
 
     Raises:
         SnapshotError: one line naming the file, where in it and what is wrong; the files are
@@ -215,18 +223,38 @@ def open_state(path: Path, fallback: Callable[[], World]) -> tuple[State, World]
         except OSError as exc:
             raise SnapshotError(f"{path}: cannot write the state there: {exc.strerror or exc}") from exc
         return State(path, _digest(text), len(text.encode())), world
+    loaded = read_state(path)
+    _tidy(path, loaded.torn)
+    state = State(path, loaded.digest, loaded.snapshot_bytes)
+    state.seq = loaded.seq
+    return state, loaded.world
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A state read from disk: the world, what its snapshot is, how much of the journal it took."""
+
+    world: World
+    digest: str
+    snapshot_bytes: int
+    seq: int
+    torn: int | None  # where a torn last journal line starts (None: none)
+
+
+def read_state(path: Path) -> Loaded:
+    """The world kept at ``path``, read and replayed without writing anything.
+
+    Raises:
+        SnapshotError: as ``open_state``.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SnapshotError(f"{path}: cannot read the state: {exc}") from exc
-    world = snapshot.loads(text, str(path))
     digest = _digest(text)
-    registry = Registry(world)
+    registry = Registry(snapshot.loads(text, str(path)))
     seq, torn = _replay(journal_path(path), digest, registry)
-    state = State(path, digest, len(text.encode()))
-    state.seq = seq
-    _tidy(path, torn)
-    return state, registry.world
+    return Loaded(registry.world, digest, len(text.encode()), seq, torn)
 
 
 def _replay(journal: Path, digest: str, registry: Registry) -> tuple[int, int | None]:
