@@ -254,3 +254,18 @@ def test_rebase_to_the_same_network_writes_addresses_as_ipaddress_does(address: 
     except ValueError:
         got = None
     assert got == expected
+
+
+@given(st.one_of(st.ip_addresses(v=4, network="127.53.0.0/16"),
+                 st.ip_addresses(v=6, network="fd53:53:53::/48"), st.ip_addresses()))
+def test_rebase_moves_addresses_of_the_default_network_to_the_same_offset(ip: object) -> None:
+    """The integer shortcut gives what ipaddress arithmetic gives."""
+    target = addressing.network_for("127.54.0.0/16")
+    address = ipaddress.ip_address(str(ip))
+    expected = str(address)
+    for old, new in ((Network().prefix4, target.prefix4), (Network().prefix6, target.prefix6)):
+        old_net, new_net = ipaddress.ip_network(old), ipaddress.ip_network(new)
+        if address.version == old_net.version and address in old_net:
+            expected = str(new_net.network_address + (int(address) - int(old_net.network_address)))
+    assert addressing.rebase(str(ip), Network(), target) == expected
+

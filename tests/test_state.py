@@ -277,7 +277,8 @@ def test_snapshot_and_scenario_paths_stay_in_the_state_directory(tmp_path: Path)
             assert repr(next(iter(body.values()))) in message, message
         # a bare name is a packaged scenario's, never a file beside the server (it runs in the repo)
         named = client.post("/sim/scenario", json={"source": "README.md"})
-        assert named.status_code == 400 and "no such packaged scenario" in named.json()["errors"][0]["message"]
+        assert named.status_code == 400
+        assert "no such packaged scenario" in named.json()["errors"][0]["message"]
         assert client.post("/sim/scenario", json={"source": "missing-glue"}).status_code == 200
     assert victim.read_text() == "keep me"
 

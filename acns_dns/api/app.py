@@ -35,6 +35,7 @@ from acns_dns.api.body_guard import MAX_BODY, BodyGuard
 from acns_dns.api.envelope import Failure
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.world import snapshot
+from acns_dns.world.models import World
 from acns_dns.world.registry import Registry
 
 CLOUDFLARE_PREFIX = "/client/v4"
@@ -47,7 +48,7 @@ def create_app(
     registry: Registry, *, journal: QueryJournal | None = None, admin_token: str | None = None,
     inspector: Callable[[str, Sequence[str]], dict[str, dict[str, Any]]] | None = None,
     inspector_source: str | None = None, max_body: int = MAX_BODY, state_dir: Path | None = None,
-    state_files: Sequence[Path] = (),
+    state_files: Sequence[Path] = (), baseline: Callable[[], World] | None = None,
 ) -> FastAPI:
     """The API over ``registry``.
 
@@ -63,6 +64,8 @@ def create_app(
         state_dir: the one folder ``/sim`` routes read and write files in (``state_paths``;
             None: none at all).
         state_files: the running state's own files there, never written over.
+        baseline: makes the world ``/sim/reset`` goes back to (default: a packed copy of the
+            world now; ``serve`` passes its scenario, read again only if a reset asks for it).
     """
     app = FastAPI(
         title="acns-dns",
@@ -78,7 +81,7 @@ def create_app(
     app.state.admin_token = admin_token
     app.state.inspector = inspector
     app.state.inspector_source = inspector_source
-    app.state.baseline = snapshot.pack(registry.world)
+    app.state.baseline = baseline or snapshot.packed(registry.world)
     app.state.state_dir = state_dir
     app.state.state_files = frozenset(path.resolve() for path in state_files)
     for module in (custom_ns, tenant_custom_ns, zone_settings, accounts, zones, dns_records):
@@ -107,3 +110,4 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             schema.get("components", {}).get("schemas", {}).pop(name, None)
         app.openapi_schema = schema
     return app.openapi_schema
+

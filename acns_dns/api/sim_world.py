@@ -10,6 +10,7 @@ Imports: the api helpers, scenario, snapshot, view, journal, registry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -51,9 +52,11 @@ def _summary(registry: Registry) -> dict[str, Any]:
     }
 
 
-def _replace(request: Request, registry: Registry, world: World) -> JSONResponse:
+def _replace(request: Request, registry: Registry, world: World,
+             baseline: Callable[[], World] | None = None) -> JSONResponse:
+    """Serve ``world`` from now on; a reset goes back to it (``baseline`` makes it again)."""
     registry.replace(world)
-    request.app.state.baseline = snapshot.pack(world)
+    request.app.state.baseline = baseline or snapshot.packed(world)
     return reply(ok(_summary(registry)))
 
 
@@ -108,13 +111,16 @@ async def load_scenario(
         source = str(confined(request, source, "scenario"))
     else:
         source = str(scenario.resolve(source, files=False))  # a name: only a packaged one
-    return _replace(request, registry, scenario.load(source, registry.world.network))
+    network = registry.world.network
+    return _replace(request, registry, scenario.load(source, network),
+                    lambda: scenario.load(source, network))
 
 
 @router.post("/reset", summary="Reset the world", **documented(Success[WorldOut]))
 async def reset(request: Request, who: AdminDep, registry: RegistryDep) -> JSONResponse:
     """Back to the starting world (or the scenario last loaded here)."""
-    return _replace(request, registry, snapshot.unpack(request.app.state.baseline))
+    baseline: Callable[[], World] = request.app.state.baseline
+    return _replace(request, registry, baseline(), baseline)
 
 
 @router.post("/snapshot", summary="Save a snapshot", **documented(Success[SnapshotOut]))

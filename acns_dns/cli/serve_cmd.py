@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import ipaddress
 import json
 import secrets
@@ -29,7 +28,7 @@ from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.server import BindError, DnsServer, capacity, new_event_loop, raise_descriptor_limit
 from acns_dns.dns.view import Role, View, compile_view, describe
 from acns_dns.lab import inspect
-from acns_dns.world import addressing, scenario, state
+from acns_dns.world import addressing, collector, scenario, state
 from acns_dns.world.errors import AcnsError
 from acns_dns.world.models import Network, World
 from acns_dns.world.registry import Registry
@@ -159,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
     if refused is not None:
         print(f"acns-dns serve: {refused}", file=sys.stderr)
         return 2
+    collector.pause()  # until the world is built and served (_serve settles it)
     try:
         args.transfers = transfer.Settings.parse(args.allow_transfer, args.notify_port, args.notify)
         args.state_dir = state_folder(args)
@@ -258,7 +258,7 @@ async def _serve(args: argparse.Namespace, registry: Registry, stop: asyncio.Eve
     # The world and the view built so far live as long as the process: moved out of the cyclic
     # collector's sight, a full collection never walks them (over a large world it would stop
     # every thread, the DNS loop included, for as long as the walk takes).
-    gc.freeze()
+    collector.settle()
     await stop.wait()
     print("acns-dns serve: stopping", file=sys.stderr)
     if api is not None:
@@ -272,8 +272,11 @@ async def _start_api(args: argparse.Namespace, registry: Registry, journal: Quer
     host, port = api_address(args.api)
     own_files = [Path(args.state), state.journal_path(Path(args.state))] if args.state else []
     try:
+        # a reset serves the scenario again, read only then (a kept state: a packed copy of now)
+        baseline = None if args.state else (lambda: scenario_world(args))
         app = load_app(registry, journal, admin_token, inspector=inspect.inspector(args.port),
-                       inspector_source=inspect.SOURCE, state_dir=args.state_dir, state_files=own_files)
+                       inspector_source=inspect.SOURCE, state_dir=args.state_dir, state_files=own_files,
+                       baseline=baseline)
     except ApiUnavailable as exc:
         return None, f"HTTP API: unavailable ({exc})"
     try:

@@ -146,8 +146,9 @@ def rebase(address: str, source: Network, target: Network) -> str:
     Scenario files are written for the default prefixes; this lets the same file run on
     127.54.0.0/16 beside another world. Addresses outside ``source`` are kept as they are.
     """
-    if source.prefix4 == target.prefix4 and source.prefix6 == target.prefix6 and _canonical(address):
-        return address
+    if _canonical(address):  # the common case, without building ipaddress objects
+        moved = _moved(address, source, target)
+        return address if moved is None else moved
     ip = ipaddress.ip_address(address)
     for old, new in ((source.prefix4, target.prefix4), (source.prefix6, target.prefix6)):
         old_net = _network(old)
@@ -168,6 +169,27 @@ def _canonical(address: str) -> bool:
         return False
 
 
+def _moved(address: str, source: Network, target: Network) -> str | None:
+    """A canonical ``address`` moved into ``target`` when it lies in ``source``'s prefix of its
+    family (and the two differ), else None."""
+    six = ":" in address
+    old, new = (source.prefix6, target.prefix6) if six else (source.prefix4, target.prefix4)
+    if old == new:
+        return None
+    base, mask = _bounds(old)
+    value = int.from_bytes(socket.inet_pton(socket.AF_INET6 if six else socket.AF_INET, address), "big")
+    if value & mask != base:
+        return None
+    return str(_network(new).network_address + (value - base))
+
+
 @functools.lru_cache(maxsize=64)
 def _network(prefix: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     return ipaddress.ip_network(prefix)
+
+
+@functools.lru_cache(maxsize=64)
+def _bounds(prefix: str) -> tuple[int, int]:
+    """The prefix's network address and mask, as integers."""
+    network = _network(prefix)
+    return int(network.network_address), int(network.netmask)

@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -66,6 +67,12 @@ def pack(world: World) -> bytes:
 def unpack(data: bytes) -> World:
     """A new world from ``pack``'s bytes."""
     return loads(zlib.decompress(data).decode(), "<packed world>")
+
+
+def packed(world: World) -> Callable[[], World]:
+    """A maker of copies of ``world`` as it is now (kept packed)."""
+    data = pack(world)
+    return lambda: unpack(data)
 
 
 def loads(text: str, source: str = "<snapshot>") -> World:
