@@ -174,6 +174,23 @@ def test_journal_records_every_query(served: RunningWorld) -> None:
     assert second.rcode == "DROPPED" and second.server == served.root
 
 
+def test_a_repeated_query_is_journaled_like_the_first(served: RunningWorld) -> None:
+    """The second answer comes from the reply cache: the journal shows the same outline."""
+    served.journal.clear()
+    message = dns.message.make_query("www.example.com", "A")
+    message.flags = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(2)
+        for query_id in (1, 2, 3):
+            message.id = query_id
+            sock.sendto(message.to_wire(), (served.address("edge"), served.port))
+            assert dns.message.from_wire(sock.recv(4096)).id == query_id
+    entries = served.journal.entries()
+    assert len(entries) == 3
+    assert len({(e.qname, e.qtype, e.rcode, e.flags, e.size) for e in entries}) == 1
+    assert entries[0].flags == "qr aa" and entries[0].size > 12
+
+
 def test_stop_closes_everything() -> None:
     with running_world(build_registry(random_network())) as world:
         address, port = world.address("edge"), world.port

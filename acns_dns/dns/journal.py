@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 
 
@@ -43,6 +43,18 @@ def flags_text(data: bytes) -> str:
     return " ".join(name for bit, name in _FLAG_NAMES if flags & bit)
 
 
+def _flags_and_size(reply: bytes | tuple[object, ...]) -> tuple[str, int]:
+    """What the journal shows of a stored reply (see ``_Raw``)."""
+    if isinstance(reply, bytes):
+        return flags_text(reply), len(reply)
+    if len(reply) == 2:
+        flags, size = reply
+        return str(flags), int(size)  # type: ignore[call-overload]
+    tail = reply[0]  # an answer cache entry: the reply after its 2-octet ID
+    assert isinstance(tail, bytes)
+    return flags_text(b"\0\0" + tail), len(tail) + 2
+
+
 def _peer(client: str | tuple[object, ...]) -> str:
     if isinstance(client, str):
         return client
@@ -54,10 +66,12 @@ def _below(name: str, apexes: tuple[str, ...]) -> bool:
 
 
 # What is stored: the raw parts of an entry, (time, server, client, transport, (qname, qtype,
-# rcode), reply octets or (flags, size)). Formatting waits until someone reads the journal, so
-# recording costs the server one tuple and one append per query.
+# rcode), the reply), the reply as its octets, as (flags, size), or as the answer cache's entry
+# of a repeated query (its octets after the ID first: shared, so a busy server allocates no copy
+# of each reply to journal it). Formatting waits until someone reads the journal, so recording
+# costs the server one tuple and one append per query.
 Outline = tuple[str, str, str]  # qname, qtype, rcode
-_Raw = tuple[float, str, "str | tuple[object, ...]", str, Outline, "bytes | tuple[str, int]"]
+_Raw = tuple[float, str, "str | tuple[object, ...]", str, Outline, "bytes | tuple[object, ...]"]
 
 
 class QueryJournal:
@@ -77,8 +91,9 @@ class QueryJournal:
         self._entries.append((time.time(), server, client, transport, (qname, qtype, rcode), reply))
 
     def add(self, when: float, server: str, client: str | tuple[object, ...], transport: str,
-            outline: Outline, reply: bytes) -> None:
-        """``record_reply`` with the time given and the outline as one tuple (the per-query path)."""
+            outline: Outline, reply: bytes | tuple[object, ...]) -> None:
+        """``record_reply`` with the time given and the outline as one tuple (the per-query path);
+        ``reply`` may be the answer cache's entry of a repeated query (see ``_Raw``)."""
         self._entries.append((when, server, client, transport, outline, reply))
 
     def entries(self, server: str | None = None, qname: str | None = None,
@@ -92,13 +107,18 @@ class QueryJournal:
                  and (allowed is None or _below(e.qname.lower().rstrip("."), allowed))]
         return found[-limit:] if limit else found
 
+    def appender(self) -> Callable[[_Raw], None]:
+        """Append one raw entry: (time, server, client, transport, outline, reply) - what
+        ``add`` appends, for a loop that records many queries in one wake-up."""
+        return self._entries.append
+
     def clear(self) -> None:
         """Forget every entry."""
         self._entries.clear()
 
     def _iter(self) -> Iterator[JournalEntry]:
         for when, server, client, transport, (qname, qtype, rcode), reply in list(self._entries):
-            flags, size = (flags_text(reply), len(reply)) if isinstance(reply, bytes) else reply
+            flags, size = _flags_and_size(reply)
             yield JournalEntry(when, server, _peer(client), transport, qname, qtype, rcode, flags, size)
 
     def __len__(self) -> int:

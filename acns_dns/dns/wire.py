@@ -203,6 +203,7 @@ def precheck(query: Query) -> int | None:
 
 STATIC = "\x00static"  # the tag of answers no zone decides (header and question errors)
 ReplyKey = tuple[str, str, bytes]
+ReplyEntry = tuple[bytes, tuple[str, str, str], int, str]  # reply after its ID, outline, rcode, tag
 CacheKey = tuple[object, ...]
 
 
@@ -219,9 +220,20 @@ class Responder:
         self.capacity = capacity
         self._cache: OrderedDict[CacheKey, tuple[bytes, int, str]] = OrderedDict()
         # (address, transport, octets after the ID) -> (reply after its ID, journal outline, rcode, tag)
-        self.replies: OrderedDict[ReplyKey, tuple[bytes, tuple[str, str, str], int, str]] = OrderedDict()
+        self.replies: OrderedDict[ReplyKey, ReplyEntry] = OrderedDict()
+        # the same entries by (address, transport), then octets: what a socket's loop looks up
+        self._by_socket: defaultdict[tuple[str, str], dict[bytes, ReplyEntry]] = defaultdict(dict)
         self._cache_tags: defaultdict[str, set[CacheKey]] = defaultdict(set)
         self._reply_tags: defaultdict[str, set[ReplyKey]] = defaultdict(set)
+
+    def hits(self, address: str, transport: str) -> dict[bytes, ReplyEntry]:
+        """The replies already given at ``address`` over ``transport``, by the query's octets
+        after its ID (read only: a socket's loop looks a repeated query up here)."""
+        return self._by_socket[(address, transport)]
+
+    def _forget_reply(self, key: ReplyKey) -> None:
+        self.replies.pop(key, None)
+        self._by_socket[key[:2]].pop(key[2], None)
 
     def advance(self, view: View, touched: Iterable[str] | None) -> None:
         """Answer from ``view`` from now on; drop the cached answers of the ``touched`` tags
@@ -237,11 +249,13 @@ class Responder:
                     self._cache.pop(key, None)
         if touched is None or not view.same_servers(before):
             self.replies.clear()
+            for hits in self._by_socket.values():
+                hits.clear()
             self._reply_tags.clear()
         else:
             for tag in touched:
                 for reply_key in self._reply_tags.pop(tag, ()):
-                    self.replies.pop(reply_key, None)
+                    self._forget_reply(reply_key)
 
     def respond(self, data: bytes, address: str, tcp: bool = False) -> Reply | None:
         """The reply to ``data`` sent to ``address``, or None when it must be dropped.
@@ -251,7 +265,7 @@ class Responder:
         those octets alone (RFC 1035 §4.1.1).
         """
         key = (address, "tcp" if tcp else "udp", data[2:])
-        seen = self.replies.get(key)
+        seen = self._by_socket[key[:2]].get(key[2])
         if seen is not None:
             qname, qtype, _ = seen[1]
             return Reply(data[:2] + seen[0], qname, qtype, seen[2])
@@ -269,8 +283,10 @@ class Responder:
         replies = self.replies
         if len(replies) >= self.capacity // 4:
             old_key, old = replies.popitem(last=False)
+            self._by_socket[old_key[:2]].pop(old_key[2], None)
             self._reply_tags[old[3]].discard(old_key)
-        replies[key] = (reply.data[2:], (reply.qname, reply.qtype, rcode_name(reply.rcode)), reply.rcode, tag)
+        entry = (reply.data[2:], (reply.qname, reply.qtype, rcode_name(reply.rcode)), reply.rcode, tag)
+        replies[key] = self._by_socket[key[:2]][key[2]] = entry
         self._reply_tags[tag].add(key)
         return reply
 
