@@ -374,7 +374,8 @@ class DnsServer:
         recvfrom = sock.recvfrom
         hits = self._responder.hits(address, "udp")
         journal = self.journal.appender()
-        replies = []
+        replies: list[bytes] = []
+        clients: list[tuple[str, int]] = []
         for _ in range(UDP_BATCH):
             try:
                 data, client = recvfrom(UDP_READ)
@@ -385,14 +386,16 @@ class DnsServer:
                 break
             seen = hits.get(data[2:])
             if seen is not None:  # a repeated query (answer()'s first branch, written in line:
-                replies.append((data[:2] + seen[0], client))  # the path a busy server's queries take)
+                replies.append(data[:2] + seen[0])  # the path a busy server's queries take)
+                clients.append(client)
                 journal((now, address, client, "udp", seen[1], seen))
                 continue
             reply = answer(data, address, "udp", client)
             if reply is not None:
-                replies.append((reply, client))
+                replies.append(reply)
+                clients.append(client)
         sendto = sock.sendto
-        for reply, client in replies:
+        for reply, client in zip(replies, clients):  # noqa: B905 - appended in pairs
             try:
                 sendto(reply, client)
             except OSError as exc:  # a full send buffer drops the reply, as the network would
