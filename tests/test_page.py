@@ -19,6 +19,8 @@ import dns.rdatatype
 import pytest
 from test_serve_cmd import _free_port, _prefix, serving
 
+from acns_dns.lab import evidence
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright = pytest.importorskip("playwright.sync_api", reason="the [test] extra installs playwright")
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
@@ -58,6 +60,10 @@ def test_missing_glue_is_red_with_its_reason_and_the_page_fixes_it() -> None:
                     "find its address (CS05_MISSING_GLUE_FOR_NS, RFC 9471 §3.1)")
                 expect(box).to_contain_text("in the referral: NOTHING")
             assert drawing.locator(RED).count() >= 2  # both links to the name servers
+            resolver = page.locator("#resolver")  # what each real resolver printed, recorded
+            for kind in ("bind", "knot", "pdns", "unbound"):
+                expect(resolver).to_contain_text(evidence.RECORDED_WITH[kind] + ": SERVFAIL")
+                expect(resolver).to_contain_text(evidence.quote(kind, "missing-glue"))
             page.screenshot(path=str(SHOTS / "missing-glue-broken.png"), full_page=True)
 
             for host in ("ns1.example.com", "ns2.example.com"):

@@ -109,8 +109,10 @@ def _child_findings(domain: str, parent_ns: list[str], addresses: dict[str, list
                for found in addresses.values() for a in found if ":" not in a)
     reply = next((r for r in replies if r.authoritative and r.response is not None), None)
     if reply is None or reply.response is None:
-        return [Finding("FAIL", "child-reachable", f"no name server of {names.fqdn(domain)} answers "
-                        "with authority: its own data cannot be compared")]
+        known = any(found for found in addresses.values())
+        why = "answers with authority" if known else "can be reached (no address is known for any)"
+        return [Finding("FAIL", "child-reachable", f"no name server of {names.fqdn(domain)} {why}: "
+                        "its own data cannot be compared")]
     server = reply.address
     child_ns = sorted(set(probe.ns_names(reply.response.answer)))
     same = child_ns == parent_ns

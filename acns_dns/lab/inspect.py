@@ -34,7 +34,8 @@ def inspector(port: int, timeout: float = TIMEOUT, source: str = SOURCE) -> Insp
 
 def inspect_domain(domain: str, root: str, port: int, timeout: float = TIMEOUT,
                    source: str | None = SOURCE) -> dict[str, Any]:
-    """The findings of ``check DOMAIN`` and the verdict of ``trace DOMAIN SOA``."""
+    """The findings of ``check DOMAIN``, the verdict of ``trace DOMAIN SOA`` and, quoted from the
+    recorded matrix, what the four real resolvers do in the situation the walk ended in."""
     with probe.asking_from(source):
         findings = [asdict(f) for f in check.check(domain, root, port, timeout)]
         walk = Tracer(root, port, timeout).trace(domain, "SOA")
@@ -42,4 +43,5 @@ def inspect_domain(domain: str, root: str, port: int, timeout: float = TIMEOUT,
     return {"findings": findings, "resolver": {
         "who": "an iterative resolver (acns-dns trace)", "question": f"{domain}. SOA",
         "outcome": "resolves" if resolves else "SERVFAIL", "verdict": walk.verdict,
-        "hops": [f"{hop.zone or '.'}: {hop.outcome}" for hop in walk.hops]}}
+        "hops": [f"{hop.zone or '.'}: {hop.outcome}" for hop in walk.hops],
+        "real": walk.resolvers}}  # what BIND, Knot, PowerDNS and unbound did here (recorded runs)

@@ -43,7 +43,7 @@ async function refresh() {
   state.picture = data;
   state.version = data.version;
   $("diagram").innerHTML = await api("GET", "/sim/delegation.svg");
-  $("description").textContent = data.description;
+  $("description").textContent = data.description ? `The world as it was loaded: ${data.description}` : "";
   const domains = data.tlds.flatMap((t) => t.domains);
   const worst = domains.some((d) => d.status === "fail") ? "fail"
     : domains.some((d) => d.status === "warn") ? "warn" : data.checked ? "ok" : "";
@@ -109,11 +109,15 @@ function drawResolver(domains) {
   for (const domain of domains) {
     const r = domain.resolver || {};
     const ok = r.outcome === "resolves";
+    const real = (r.real || []).filter((line) => !line.startsWith("("));
+    const source = (r.real || []).find((line) => line.startsWith("(")) || "";
     box.append(el("div", { class: "resolver" },
       el("b", {}, `${domain.name}: `), el("span", { class: ok ? "resolves" : "servfail" }, ok ? "resolves" : "SERVFAIL"),
-      el("div", { class: "verdict" }, r.verdict || "")));
+      el("div", { class: "verdict" }, r.verdict || ""),
+      real.length ? el("ul", { class: "real" }, ...real.map((line) => el("li", {}, line))) : "",
+      source ? el("div", { class: "verdict" }, source) : ""));
   }
-  box.append(el("div", { class: "verdict" }, "Walk of acns-dns trace; scripts/demo and acns-dns lab show what BIND, unbound, Knot and PowerDNS log."));
+  box.append(el("div", { class: "verdict" }, "The walk is acns-dns trace's; each real resolver's line was printed by that resolver in a recorded run of acns-dns lab."));
 }
 
 function drawCloudflare(accounts) {
