@@ -51,3 +51,28 @@ def test_an_unknown_domain_is_a_clear_error(tmp_path: Path) -> None:
                           cwd=ROOT)
     assert done.returncode == 2 and "nowhere.example is not a registered domain" in done.stderr
     assert not (tmp_path / "x.svg").exists()
+
+
+def test_a_large_world_is_pictured_in_part_and_says_so() -> None:
+    """The page of a world of many domains shows the first ones (checked and drawn) and counts
+    the rest, so opening it costs the same at any world size."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from bench_scale_world import scale_world
+
+    from acns_dns.api import delegation
+    from acns_dns.lab.testing import running_world
+    from acns_dns.world import scenario
+    from acns_dns.world.scenario_spec import ScenarioSpec
+
+    world = scenario.build(ScenarioSpec.model_validate(scale_world(1000)), ROOT / "scale.json",
+                           scenario.Network())
+    with running_world(world, api=True, admin_token="adm") as served:
+        import httpx
+        picture = httpx.get(f"{served.api_url}/sim/delegation", headers={"Authorization": "Bearer adm"},
+                            timeout=60).json()["result"]
+    shown = [d["name"] for t in picture["tlds"] for d in t["domains"]]
+    assert shown == delegation.shown_domains(world) and len(shown) == delegation.SHOWN_DOMAINS
+    assert picture["hidden"] == 1000 - delegation.SHOWN_DOMAINS
+    assert 0 < len(picture["accounts"]) <= delegation.SHOWN_ACCOUNTS
+    for account in picture["accounts"]:  # accounts of the domains shown
+        assert {z["name"] for z in account["zones"]} & set(shown), account["name"]

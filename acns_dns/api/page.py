@@ -62,30 +62,30 @@ async def asset(name: str) -> Response:
     return _asset(name)
 
 
-async def picture(request: Request, registry: Registry) -> dict[str, Any]:
-    """The delegation as data, with the inspector's findings for the current world version."""
+async def picture(request: Request, registry: Registry, domain: str | None = None) -> dict[str, Any]:
+    """The delegation as data (of ``domain``, or of the domains a picture shows), with the
+    inspector's findings for the current world version."""
     world = registry.world
-    inspected = await _inspection(request, registry) if request.app.state.inspector else {}
-    found = {domain: result["findings"] for domain, result in inspected.items()}
-    resolvers = {domain: result["resolver"] for domain, result in inspected.items()}
-    data = delegation.delegation(world, found, resolvers)
+    domains = [domain] if domain else delegation.shown_domains(world)
+    inspected = await _inspection(request, registry, domains) if request.app.state.inspector else {}
+    found = {name: result["findings"] for name, result in inspected.items()}
+    resolvers = {name: result["resolver"] for name, result in inspected.items()}
+    data = delegation.delegation(world, found, resolvers, domains)
     data["version"] = registry.version
     data["checked"] = bool(request.app.state.inspector)
     data["inspector_source"] = getattr(request.app.state, "inspector_source", None)
     return data
 
 
-async def _inspection(request: Request, registry: Registry) -> dict[str, dict[str, Any]]:
-    """Run the inspector once per world version; callers of the same version share the run."""
+async def _inspection(request: Request, registry: Registry, domains: list[str]) -> dict[str, dict[str, Any]]:
+    """Run the inspector once per world version and set of domains; callers of the same share
+    the run."""
     state = request.app.state
-    version = registry.version
+    key = (registry.version, tuple(domains))
     cached = getattr(state, "inspection", None)
-    if cached is None or cached[0] != version:
-        world = registry.world
-        domains = [d.name for tld in world.tlds.values() for d in tld.domains.values()
-                   if d.name != world.cloudflare.zone]
-        task = asyncio.ensure_future(asyncio.to_thread(state.inspector, world.root_ipv4, domains))
-        state.inspection = cached = (version, task)
+    if cached is None or cached[0] != key:
+        task = asyncio.ensure_future(asyncio.to_thread(state.inspector, registry.world.root_ipv4, domains))
+        state.inspection = cached = (key, task)
     result: dict[str, dict[str, Any]] = await asyncio.shield(cached[1])
     return result
 
@@ -111,11 +111,11 @@ async def get_drawing(
     request: Request, who: CallerDep, registry: RegistryDep,
     domain: Annotated[str | None, Query(max_length=253)] = None,
 ) -> Response:
-    """The drawing of ``acns-dns diagram``: every domain, or one."""
-    data = await picture(request, registry)
-    if domain:
-        try:
-            data = drawing.only(data, domain.lower().rstrip("."))
-        except KeyError:
-            raise NotFound(f"{domain} is not a registered domain of this world") from None
+    """The drawing of ``acns-dns diagram``: the domains a picture shows, or one."""
+    wanted = domain.lower().rstrip(".") if domain else None
+    if wanted is not None and not any(wanted in tld.domains for tld in registry.world.tlds.values()):
+        raise NotFound(f"{domain} is not a registered domain of this world")
+    data = await picture(request, registry, wanted)
+    if wanted:
+        data = drawing.only(data, wanted)
     return SvgResponse(drawing.svg(data, f"Delegation of {domain}" if domain else ""), headers=NO_STORE)

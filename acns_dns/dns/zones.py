@@ -9,7 +9,7 @@ infrastructure (reads only).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from acns_dns.dns.layered import Layered, LayeredSet
@@ -95,13 +95,14 @@ def _own_delegations(world: World, tld: Tld) -> tuple[dict[str, tuple[RR, ...]],
     return cuts, glue
 
 
-def tld_zone(world: World, tld_name: str) -> ZoneData:
+def tld_zone(world: World, tld_name: str, only: Collection[str] | None = None) -> ZoneData:
     """A TLD registry's zone: delegations from the registrars, host objects as glue. The SOA
     RNAME hostmaster@nic.<tld> resolves: nic.<tld> has the first server's addresses (unless
     someone registered nic.<tld>, whose own servers then answer); so does verisign-grs.com in
     com, the root's RNAME domain; net delegates root-servers.net to the root letters. Names,
     cuts and glue are ``Layered``, so a change to one delegation or host object costs that
-    entry (``incremental``), not the whole registry."""
+    entry (``incremental``), not the whole registry. ``only``: the delegations of just these
+    domains (what a picture of a few of many needs: their referrals are the same)."""
     tld = world.tlds[tld_name]
     servers = tld_servers(tld)
     records = [_soa(tld.name, tld.server_name, f"hostmaster.nic.{tld.name}", 900, timers=TLD_SOA_TIMERS),
@@ -112,8 +113,8 @@ def tld_zone(world: World, tld_name: str) -> ZoneData:
             records += _addresses(own, [tld.ipv4], [tld.ipv6], TLD_TTL)
     cuts, glue = _own_delegations(world, tld)
     # a registry of many delegations: each is encoded when first referred to, not all now
-    cuts.update({d.name: tld_cut(d.name, d.nameservers, encode=False)
-                 for d in tld.domains.values() if d.nameservers})
+    delegated = tld.domains.values() if only is None else (tld.domains[n] for n in only if n in tld.domains)
+    cuts.update({d.name: tld_cut(d.name, d.nameservers, encode=False) for d in delegated if d.nameservers})
     glue.update({h.name: tld_glue(h.name, h.ipv4, h.ipv6, encode=False) for h in tld.hosts.values()})
     zone = build_zone(tld.name, records, cuts=cuts, addresses=glue,
                       sibling_glue=tld.glue_policy == "sibling")

@@ -43,7 +43,9 @@ async function refresh() {
   state.picture = data;
   state.version = data.version;
   $("diagram").innerHTML = await api("GET", "/sim/delegation.svg");
-  $("description").textContent = data.description ? `The world as it was loaded: ${data.description}` : "";
+  const shown = data.tlds.reduce((count, t) => count + t.domains.length, 0);
+  $("description").textContent = (data.description ? `The world as it was loaded: ${data.description}` : "")
+    + (data.hidden ? ` (a large world: the first ${shown} of its ${shown + data.hidden} domains are shown)` : "");
   const domains = data.tlds.flatMap((t) => t.domains);
   const worst = domains.some((d) => d.status === "fail") ? "fail"
     : domains.some((d) => d.status === "warn") ? "warn" : data.checked ? "ok" : "";
