@@ -49,19 +49,23 @@ SERVER_FOR: dict[str, str | None] = {
     "Leaving the API running on a shared machine": None,
 }
 # snippets this test does not run, by command (comment dropped) or a Python block's first line
-LAB_MATRIX = "tests/test_lab_matrix.py runs the same case against the recorded matrix in CI"
+LAB_MATRIX = "tests/test_lab_matrix.py runs this case with all four resolvers against the record"
 NOT_RUN: dict[str, str] = {
     "./scripts/test": "the test suite itself: it would run this test again",
     "./scripts/demo --step missing-glue": "waits at a terminal for Enter before each command; "
                                           "tests/test_demo.py drives --step with Enter on stdin",
     ".venv/bin/acns-dns shell --scenario missing-glue": "an interactive shell (no -c): it waits for a "
                                                         "person at its prompt; the -c lines below run",
-    ".venv/bin/acns-dns lab missing-glue --fix": f"about 14 s (BIND takes 12 s to give up); {LAB_MATRIX}",
+    ".venv/bin/acns-dns lab missing-glue --fix":
+        "about 14 s (BIND gives up after 12 s); tests/test_lab_cli.py runs it with knot and unbound; "
+        + LAB_MATRIX,
     ".venv/bin/acns-dns lab cyclic-sibling --case cyclic-sibling-in-domain-glue-only":
-        f"about 13 s (BIND takes 12 s to give up); {LAB_MATRIX}",
+        f"about 13 s (BIND gives up after 12 s); {LAB_MATRIX}",
     ".venv/bin/acns-dns lab misbehaving-servers --case other-source":
         f"about 11 s (BIND waits 10 s); {LAB_MATRIX}",
-    ".venv/bin/acns-dns lab stale-glue --unheld timeout": f"about 15 s (Knot waits 14.8 s); {LAB_MATRIX}",
+    ".venv/bin/acns-dns lab stale-glue --unheld timeout":
+        "about 15 s (Knot waits 14.8 s); tests/test_lab_cli.py runs it with pdns; " + LAB_MATRIX
+        + " (case stale-glue-timeout)",
     "pip wheel --no-deps -w dist .": "builds into the reader's checkout; tests/test_wheel.py builds the "
                                      "wheel from a clean copy",
     "pip install dist/acns_dns-*.whl pytest-xdist": "installs into the reader's own environment; "
