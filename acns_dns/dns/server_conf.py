@@ -177,6 +177,7 @@ def launcher_text(fmt: str, confs: list[str], port: int) -> str:
 # Stops every instance when one exits or on Ctrl-C / SIGTERM. {override}=/path/to/binary to override.
 set -u
 here="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
+PATH="$PATH:/usr/sbin:/sbin"  # where Debian installs {fmt}'s daemon: not on a user's PATH
 {variable}
 pids=()
 stop() {{ for pid in "${{pids[@]}}"; do kill "$pid" 2>/dev/null; done; wait; }}
