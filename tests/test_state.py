@@ -103,6 +103,27 @@ def test_a_replaced_world_is_written_before_it_is_served(tmp_path: Path) -> None
         assert served.registry.world is current and served.registry.version == version
 
 
+def test_a_replaced_world_whose_journal_cannot_be_made_yet_is_served_as_written(tmp_path: Path) -> None:
+    """The new snapshot is on disk but its journal cannot be made: the world on disk is the
+    new one, so memory and DNS follow it; changes wait for the journal."""
+    path = tmp_path / "world.json"
+    with kept_world(path) as (kept, served):
+        journal = state.journal_path(path)
+        journal.unlink()
+        journal.mkdir()  # no journal file can be written there
+        served.registry.replace(scenario.load("missing-glue", served.registry.world.network))
+        assert snapshot.load(path) == served.registry.world  # memory and disk agree
+        version, before = served.registry.version, served.registry.world.model_dump()
+        with pytest.raises(NotDurable):
+            served.registry.add_nameserver(ACCOUNT, "ns3.example.com", 2)
+        assert served.registry.world.model_dump() == before and served.registry.version == version
+        journal.rmdir()
+        served.registry.add_nameserver(ACCOUNT, "ns3.example.com", 2)  # the journal is made now
+        assert kept.seq == 1
+        live = served.registry.world.model_dump()
+    assert state.read_state(path).world.model_dump() == live
+
+
 def test_the_journal_is_folded_into_a_new_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(state, "COMPACT_BYTES", 1)
     path = tmp_path / "world.json"

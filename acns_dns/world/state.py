@@ -201,7 +201,10 @@ class State:
         self._digest, self._snapshot_bytes, self.seq = _digest(text), len(text.encode()), 0
         self._drop_handle()
         self._journal_due = True
-        self._open_journal()  # if this fails, the next change makes the journal (or is refused)
+        try:  # the snapshot is written: what it holds stands, whether its journal comes now or later
+            self._open_journal()
+        except NotDurable as exc:  # the next change makes the journal, or is refused
+            log.warning("%s (every change will be refused until it can be written)", exc)
 
 
 # --- opening ----------------------------------------------------------------------------------
