@@ -134,7 +134,7 @@ def clear_faults(world: World, target: str | None = None, kind: str | None = Non
         removed = [entry(world, name) for name in sorted(table)]
         table.clear()
         return removed
-    name = server_named(world, target)
+    name = _faulted_name(world, target)
     had = table.get(name, {})
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"fault kind {kind!r} is not one of {', '.join(KINDS)}")
@@ -147,6 +147,16 @@ def clear_faults(world: World, target: str | None = None, kind: str | None = Non
     else:
         del table[name]
     return removed
+
+
+def _faulted_name(world: World, target: str) -> str:
+    """The name ``target`` stands for in the fault table: a name listed there (its server may
+    have gone since: the fault waits for it, inert), else the server ``target`` names now."""
+    try:
+        listed = names.normalize(target, hostname=False)
+    except names.NameError_:
+        listed = ""
+    return listed if listed in world.faults.servers else server_named(world, target)
 
 
 def set_unheld(world: World, mode: str) -> Faults:
