@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from acns_dns.api.http_server import ApiServer, ApiUnavailable, load_app
+from acns_dns.api.http_server import ApiServer, ApiUnavailable, api_address, load_app
 from acns_dns.dns import transfer
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.server import BindError, DnsServer, capacity, new_event_loop, raise_descriptor_limit
@@ -103,15 +103,6 @@ def world_or_report(args: argparse.Namespace, command: str) -> World | None:
     except (AcnsError, ValueError) as exc:
         print(f"acns-dns {command}: {exc}", file=sys.stderr)
         return None
-
-
-def api_address(where: str) -> tuple[str, int]:
-    """``--api HOST:PORT`` as (host, port); raises ValueError naming what is wrong."""
-    host, _, port_text = where.rpartition(":")
-    if not port_text.isdigit() or int(port_text) > 65535:
-        raise ValueError(f"--api {where!r}: expected HOST:PORT with a port of 0-65535, "
-                         "e.g. 127.0.0.1:8053 or [::1]:8053")
-    return host.strip("[]") or "127.0.0.1", int(port_text)
 
 
 def is_loopback(host: str) -> bool:

@@ -26,7 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from acns_dns.api.http_server import ApiServer, load_app
+from acns_dns.api.http_server import ApiServer, listening_socket, load_app
+from acns_dns.dns.server import BindError
 from acns_dns.lab import inspect, job, netns, sandbox, shell_files
 from acns_dns.lab.resolver import ResolverError
 from acns_dns.lab.shell import TOKEN_VARIABLE
@@ -165,17 +166,10 @@ def _api(served: RunningWorld, args: argparse.Namespace) -> Iterator[str]:
 def _inside_socket(host: str, port: int) -> list[socket.socket]:
     """A listening socket on ``host:port`` of the namespace's own loopback, so the URL printed
     works in the shell too; none when ``host`` is no address of this namespace."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-        sock.setblocking(False)
-    except OSError:
-        sock.close()
+        return [listening_socket(host, port)]
+    except BindError:
         return []
-    return [sock]
 
 
 @contextmanager
