@@ -158,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"acns-dns serve: {exc}", file=sys.stderr)
         return 2
     registry = Registry(world)
+    registry.subscribe(collector.thaw_once_replaced(world))  # settle() hides this world alone
     if kept is not None:
         kept.attach(registry)
     args.descriptors = raise_descriptor_limit()  # one UDP and one TCP socket per address
