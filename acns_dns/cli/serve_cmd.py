@@ -5,8 +5,8 @@ HTTP API in one event loop, prints each role's address with a ready-to-paste ``d
 and stops cleanly on Ctrl-C or SIGTERM. A bind failure names the address, the port and why,
 suggests a fix and exits non-zero. An ``--api`` address other machines can reach is refused
 unless ``--allow-remote-api`` says it is meant, and then a warning names what it exposes.
-Imports: models, registry, scenario, snapshot, view, server, transfer, http_server, inspect
-(the page's checks).
+Imports: models, registry, addressing, scenario, state, collector, view, server, transfer,
+http_server, inspect (the page's checks).
 """
 
 from __future__ import annotations

@@ -31,7 +31,8 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--scenario", default="default", metavar="NAME|FILE",
                         help="packaged scenario name or YAML file (default: default)")
     parser.add_argument("--state", default=None, metavar="FILE",
-                        help="snapshot file: loaded if it exists, saved after every change")
+                        help="keep the world in FILE (a snapshot) and FILE.journal (every change, "
+                             "on disk before it is acknowledged): loaded if it exists")
     parser.add_argument("-c", dest="command", default=None, metavar="COMMAND",
                         help="run COMMAND with the shell and exit with its status")
     parser.add_argument("--api", default="127.0.0.1:8053", metavar="HOST:PORT",

@@ -9,7 +9,8 @@ socket bound outside (so a browser on the host reaches it) and on the same addre
 and runs the user's shell with a prompt naming the world (``job``). When the shell exits, the
 resolver, the API and the world stop, and the kernel ends whatever else is left.
 Imports: netns, sandbox, job, shell_files, resolver, unbound, inspect, testing, http_server,
-registry, scenario, snapshot, models, errors.
+server (BindError), shell (the token's variable), registry, scenario, state, names, models,
+errors.
 """
 
 from __future__ import annotations
