@@ -127,19 +127,21 @@ def run(args: argparse.Namespace) -> int:
     registry = Registry(world)
     if kept is not None:
         kept.attach(registry)
-    with tempfile.TemporaryDirectory(prefix="acns-shell-") as folder, \
-            running_world(registry, port=DNS_PORT, edge_aliases=(EDGE,)) as served, \
-            _api(served, args) as api_url, \
-            _resolver(served.root, Path(folder) / "unbound") as resolver:
-        shell_files.install(Path(folder), RESOLVER, args.scenario, resolver.workdir / "unbound.conf")
-        env = environment(args, world, api_url, resolver.workdir / "unbound.log")
-        print(banner(args, world, served, api_url, resolver), file=sys.stderr, flush=True)
-        try:
-            return job.run(shell_argv(args, Path(folder)), env)
-        finally:
-            _ignore_stop_signals()
-            if kept is not None:
-                kept.close()
+    try:
+        with tempfile.TemporaryDirectory(prefix="acns-shell-") as folder, \
+                running_world(registry, port=DNS_PORT, edge_aliases=(EDGE,)) as served, \
+                _api(served, args) as api_url, \
+                _resolver(served.root, Path(folder) / "unbound") as resolver:
+            shell_files.install(Path(folder), RESOLVER, args.scenario, resolver.workdir / "unbound.conf")
+            env = environment(args, world, api_url, resolver.workdir / "unbound.log")
+            print(banner(args, world, served, api_url, resolver), file=sys.stderr, flush=True)
+            try:
+                return job.run(shell_argv(args, Path(folder)), env)
+            finally:
+                _ignore_stop_signals()
+    finally:  # after the API stopped: every change it accepted is in the journal
+        if kept is not None:
+            kept.close()
 
 
 @contextmanager
