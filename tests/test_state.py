@@ -280,6 +280,7 @@ def test_snapshot_and_scenario_paths_stay_in_the_state_directory(tmp_path: Path)
     victim = outside / "important.txt"
     victim.write_text("keep me")
     (folder / "link.json").symlink_to(victim)
+    (folder / "loop.json").symlink_to(folder / "loop.json")
     (outside / "scenario.yaml").write_text(scenario.resolve("missing-glue").read_text())
     with serve_api("--state", str(folder / "world.json")) as client:
         written = client.post("/sim/snapshot", json={"path": "saved.json"})
@@ -291,7 +292,11 @@ def test_snapshot_and_scenario_paths_stay_in_the_state_directory(tmp_path: Path)
                             ("/sim/snapshot", {"path": "world.json"}),
                             ("/sim/snapshot", {"path": "world.json.journal"}),
                             ("/sim/snapshot/restore", {"path": str(victim)}),
-                            ("/sim/scenario", {"source": str(outside / "scenario.yaml")})]:
+                            ("/sim/scenario", {"source": str(outside / "scenario.yaml")}),
+                            ("/sim/snapshot", {"path": "nul\x00.json"}),
+                            ("/sim/snapshot", {"path": "loop.json"}),
+                            ("/sim/snapshot/restore", {"path": "nul\x00.json"}),
+                            ("/sim/scenario", {"source": "in/nul\x00.yaml"})]:
             refused = client.post(route, json=body)
             assert refused.status_code == 400, (route, body, refused.text)
             message = refused.json()["errors"][0]["message"]
