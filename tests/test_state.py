@@ -150,6 +150,25 @@ def test_a_journal_of_an_older_snapshot_is_not_replayed(tmp_path: Path) -> None:
     assert state.read_state(path).world.model_dump() == live  # not applied twice (that would fail: 1003)
 
 
+def test_changes_after_a_crash_between_snapshot_and_journal_survive_the_next_restart(tmp_path: Path) -> None:
+    """Restarted beside the old journal (or none), the state starts a journal of its own
+    snapshot: changes made then are replayed at the next start, not dropped with the old one."""
+    path = tmp_path / "world.json"
+    with kept_world(path) as (_, served):
+        served.registry.add_nameserver(ACCOUNT, "ns3.example.com", 2)
+        snapshot.save(served.registry.world, path)  # the crash: the new snapshot, the old journal
+    with kept_world(path) as (_, served):
+        served.registry.add_nameserver(ACCOUNT, "ns4.example.com", 2)
+        live = served.registry.world.model_dump()
+    assert state.read_state(path).world.model_dump() == live
+    state.journal_path(path).unlink()  # no journal at all
+    with kept_world(path) as (kept, served):
+        served.registry.add_nameserver(ACCOUNT, "ns5.example.com", 2)
+        assert kept.seq == 1
+        live = served.registry.world.model_dump()
+    assert state.read_state(path).world.model_dump() == live
+
+
 def test_a_torn_last_line_is_dropped_and_temporary_files_go(tmp_path: Path) -> None:
     path = tmp_path / "world.json"
     with kept_world(path) as (_, served):
