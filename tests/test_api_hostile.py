@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import random
 import resource
 import select
 import signal
@@ -26,6 +25,7 @@ import dns.message
 import dns.query
 import httpx
 import pytest
+from test_serve_cmd import _free_port, _prefix
 
 from acns_dns.api.body_guard import MAX_BODY
 from acns_dns.api.connection_guard import MAX_CONNECTIONS
@@ -48,19 +48,6 @@ class Served:
     api_port: int
 
 
-def _free_port() -> int:
-    for _ in range(50):
-        port = random.randint(20000, 32000)
-        with socket.socket() as tcp, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            try:
-                tcp.bind(("127.0.0.1", port))
-                udp.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
-
 def _until_banner(process: subprocess.Popen[bytes], seconds: float = 30.0) -> str:
     """What serve printed up to its last banner line (bounded in time)."""
     assert process.stdout is not None
@@ -80,7 +67,7 @@ def served() -> Iterator[Served]:
     """The default world served by ``acns-dns serve`` with at most 512 open files."""
     dns_port, api_port = _free_port(), _free_port()
     command = [*ACNS, "serve", "--port", str(dns_port), "--api", f"127.0.0.1:{api_port}",
-               "--admin-token", "adm", "--listen-prefix", f"127.{random.randint(60, 250)}.0.0/16"]
+               "--admin-token", "adm", "--listen-prefix", _prefix()]
     environment = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           preexec_fn=_limit_descriptors, env=environment) as process:

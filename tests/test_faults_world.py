@@ -80,6 +80,20 @@ def test_clearing_a_fault_that_is_not_there_is_not_found() -> None:
         registry.apply(fault_ops.set_unheld, "sometimes")
 
 
+def test_the_fault_of_a_server_that_went_away_is_cleared_by_its_name() -> None:
+    """The fault stays listed (inert) under the name; clearing it by that name works."""
+    registry = _registry()
+    ns1 = next(ns for ns in registry.world.custom_ns if ns.ns_name == "ns1.example.com")
+    registry.apply(fault_ops.set_fault, "ns1.example.com", "servfail")
+    registry.delete_nameserver(ns1.account_id, "ns1.example.com")
+    assert fault_ops.describe(registry.world)["faults"][0]["addresses"] == []
+    removed = registry.apply(fault_ops.clear_faults, "NS1.example.com.", "servfail")
+    assert [row["server"] for row in removed] == ["ns1.example.com"]
+    assert registry.world.faults.servers == {}
+    with pytest.raises(NotFound, match="no simulated server called ns1.example.com"):
+        registry.apply(fault_ops.clear_faults, "ns1.example.com")
+
+
 def test_faults_survive_a_snapshot(tmp_path: Path) -> None:
     registry = _registry()
     registry.apply(fault_ops.set_fault, "ns2.example.com", "delay", 1200)

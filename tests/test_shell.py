@@ -179,6 +179,9 @@ def test_mistakes_are_one_line_before_anything_starts() -> None:
         done = acns_shell("--api", f"127.0.0.1:{port}", "-c", "true")
     assert done.returncode == 3, done.stderr
     assert f"cannot listen on 127.0.0.1 port {port}" in done.stderr and "--api" in done.stderr
+    done = acns_shell("--api", "127.0.0.1:70000", "-c", "true")
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "--api '127.0.0.1:70000': expected HOST:PORT with a port of 0-65535" in done.stderr
     done = acns_shell("--check")
     assert done.returncode == 0 and "can run here" in done.stdout
 

@@ -103,6 +103,27 @@ def test_a_replaced_world_is_written_before_it_is_served(tmp_path: Path) -> None
         assert served.registry.world is current and served.registry.version == version
 
 
+def test_a_replaced_world_whose_journal_cannot_be_made_yet_is_served_as_written(tmp_path: Path) -> None:
+    """The new snapshot is on disk but its journal cannot be made: the world on disk is the
+    new one, so memory and DNS follow it; changes wait for the journal."""
+    path = tmp_path / "world.json"
+    with kept_world(path) as (kept, served):
+        journal = state.journal_path(path)
+        journal.unlink()
+        journal.mkdir()  # no journal file can be written there
+        served.registry.replace(scenario.load("missing-glue", served.registry.world.network))
+        assert snapshot.load(path) == served.registry.world  # memory and disk agree
+        version, before = served.registry.version, served.registry.world.model_dump()
+        with pytest.raises(NotDurable):
+            served.registry.add_nameserver(ACCOUNT, "ns3.example.com", 2)
+        assert served.registry.world.model_dump() == before and served.registry.version == version
+        journal.rmdir()
+        served.registry.add_nameserver(ACCOUNT, "ns3.example.com", 2)  # the journal is made now
+        assert kept.seq == 1
+        live = served.registry.world.model_dump()
+    assert state.read_state(path).world.model_dump() == live
+
+
 def test_the_journal_is_folded_into_a_new_snapshot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(state, "COMPACT_BYTES", 1)
     path = tmp_path / "world.json"
@@ -127,6 +148,25 @@ def test_a_journal_of_an_older_snapshot_is_not_replayed(tmp_path: Path) -> None:
         live = served.registry.world.model_dump()
     state.journal_path(path).write_bytes(old_journal)
     assert state.read_state(path).world.model_dump() == live  # not applied twice (that would fail: 1003)
+
+
+def test_changes_after_a_crash_between_snapshot_and_journal_survive_the_next_restart(tmp_path: Path) -> None:
+    """Restarted beside the old journal (or none), the state starts a journal of its own
+    snapshot: changes made then are replayed at the next start, not dropped with the old one."""
+    path = tmp_path / "world.json"
+    with kept_world(path) as (_, served):
+        served.registry.add_nameserver(ACCOUNT, "ns3.example.com", 2)
+        snapshot.save(served.registry.world, path)  # the crash: the new snapshot, the old journal
+    with kept_world(path) as (_, served):
+        served.registry.add_nameserver(ACCOUNT, "ns4.example.com", 2)
+        live = served.registry.world.model_dump()
+    assert state.read_state(path).world.model_dump() == live
+    state.journal_path(path).unlink()  # no journal at all
+    with kept_world(path) as (kept, served):
+        served.registry.add_nameserver(ACCOUNT, "ns5.example.com", 2)
+        assert kept.seq == 1
+        live = served.registry.world.model_dump()
+    assert state.read_state(path).world.model_dump() == live
 
 
 def test_a_torn_last_line_is_dropped_and_temporary_files_go(tmp_path: Path) -> None:
@@ -259,6 +299,7 @@ def test_snapshot_and_scenario_paths_stay_in_the_state_directory(tmp_path: Path)
     victim = outside / "important.txt"
     victim.write_text("keep me")
     (folder / "link.json").symlink_to(victim)
+    (folder / "loop.json").symlink_to(folder / "loop.json")
     (outside / "scenario.yaml").write_text(scenario.resolve("missing-glue").read_text())
     with serve_api("--state", str(folder / "world.json")) as client:
         written = client.post("/sim/snapshot", json={"path": "saved.json"})
@@ -270,7 +311,11 @@ def test_snapshot_and_scenario_paths_stay_in_the_state_directory(tmp_path: Path)
                             ("/sim/snapshot", {"path": "world.json"}),
                             ("/sim/snapshot", {"path": "world.json.journal"}),
                             ("/sim/snapshot/restore", {"path": str(victim)}),
-                            ("/sim/scenario", {"source": str(outside / "scenario.yaml")})]:
+                            ("/sim/scenario", {"source": str(outside / "scenario.yaml")}),
+                            ("/sim/snapshot", {"path": "nul\x00.json"}),
+                            ("/sim/snapshot", {"path": "loop.json"}),
+                            ("/sim/snapshot/restore", {"path": "nul\x00.json"}),
+                            ("/sim/scenario", {"source": "in/nul\x00.yaml"})]:
             refused = client.post(route, json=body)
             assert refused.status_code == 400, (route, body, refused.text)
             message = refused.json()["errors"][0]["message"]

@@ -3,7 +3,7 @@
 ``PUT /accounts/{id}`` with ``settings.default_nameservers`` (or the older
 ``use_account_custom_ns_by_default``) and ``PATCH /accounts/{id}/dns_settings`` with
 ``zone_defaults.nameservers.type`` change the one stored default (spec-acns §6.17).
-Imports: the api helpers, errors, registry.
+Imports: the api helpers, errors, compound_ops, registry.
 """
 
 from __future__ import annotations

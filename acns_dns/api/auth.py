@@ -16,7 +16,7 @@ The rules, applied the same way on every route:
   credential of an account acts as the registrant of the domains the account holds; a
   credential of scope "registrant" does only that, not the Cloudflare API.
 
-Imports: errors, models, registry, fastapi.
+Imports: errors, models, indexes, registry, fastapi.
 """
 
 from __future__ import annotations

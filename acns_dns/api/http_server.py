@@ -1,11 +1,12 @@
 """Running the HTTP API next to the DNS server (one process, one world).
 
-Owns starting and stopping uvicorn on a socket we bind ourselves, so a busy port is reported
-like a DNS bind failure and port 0 gives a free port. uvicorn runs on its own thread and event
-loop: an API call's validation, compilation of the new view and persistence happen there, so
-the DNS event loop keeps answering from the previous view meanwhile and never waits for the
-API. Signals stay with the caller (the ``serve`` command handles Ctrl-C itself). The app comes
-from ``acns_dns.api.create_app``, imported only when the API is asked for. Connections are
+Owns the API's address (``api_address``, ``listening_socket``) and starting and stopping
+uvicorn on a socket we bind ourselves, so a busy port is reported like a DNS bind failure and
+port 0 gives a free port. uvicorn runs on its own thread and event loop: an API call's
+validation, compilation of the new view and persistence happen there, so the DNS event loop
+keeps answering from the previous view meanwhile and never waits for the API. Signals stay
+with the caller (the ``serve`` command handles Ctrl-C itself). The app comes from
+``acns_dns.api.create_app``, imported only when the API is asked for. Connections are
 ``connection_guard``'s: capped (``server.API_CONNECTIONS``, which the DNS server keeps
 descriptors for), and closed when a request's headers or body do not arrive in time.
 Imports: registry, journal, server (BindError, new_event_loop, API_BACKLOG), connection_guard.
@@ -43,7 +44,19 @@ def load_app(registry: Registry, journal: QueryJournal, admin_token: str | None,
     return create_app(registry, journal=journal, admin_token=admin_token, **options)
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
+def api_address(where: str) -> tuple[str, int]:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6) as (host, port); raises ValueError naming what
+    is wrong."""
+    host, _, port_text = where.rpartition(":")
+    if not port_text.isdigit() or int(port_text) > 65535:
+        raise ValueError(f"--api {where!r}: expected HOST:PORT with a port of 0-65535, "
+                         "e.g. 127.0.0.1:8053 or [::1]:8053")
+    return host.strip("[]") or "127.0.0.1", int(port_text)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A non-blocking TCP socket listening on ``host:port`` for the API, with the backlog the
+    DNS server keeps descriptors for (``API_BACKLOG``); raises BindError naming the address."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -74,7 +87,7 @@ class ApiServer:
             def capture_signals(self) -> Generator[None, None, None]:
                 yield  # the caller owns SIGINT/SIGTERM
 
-        self._sockets = list(sockets) or [_listening_socket(host, port)]
+        self._sockets = list(sockets) or [listening_socket(host, port)]
         self._sock = self._sockets[0]
         self.host: str = self._sock.getsockname()[0]
         self.port: int = self._sock.getsockname()[1]

@@ -20,10 +20,9 @@ from acns_dns.api.auth import AdminDep, RegistryDep
 from acns_dns.api.envelope import Collection, Success, documented, ok, page, reply
 from acns_dns.api.schemas import Loose
 from acns_dns.world import fault_ops
-from acns_dns.world.models import World
+from acns_dns.world.models import FaultKind, World
 
 router = APIRouter(prefix="/sim", tags=["Simulator: faults"])
-Kind = Literal["drop", "delay", "servfail", "refused", "lame", "tc", "strip-glue", "other-source"]
 
 
 class FaultIn(Loose):
@@ -36,7 +35,7 @@ class UnheldIn(Loose):
 
 
 class FaultOut(BaseModel):
-    kind: Kind
+    kind: FaultKind
     delay_ms: int | None = None
 
 

@@ -5,7 +5,8 @@ questions about its accounts' zones, and the admin token everything. Writes that
 the world (scenario load and reset, snapshot save and restore, new accounts, clearing the
 journal) need the admin token. ``reset`` goes back to the world the app started with, or to
 the scenario last loaded through ``/sim/scenario``.
-Imports: the api helpers, scenario, snapshot, view, journal, registry.
+Imports: the api helpers, state_paths, compound_ops, scenario, snapshot, view, journal,
+registry.
 """
 
 from __future__ import annotations

@@ -29,7 +29,10 @@ def confined(request: Request, given: str, purpose: str) -> Path:
         raise InvalidInput(f"{given!r}: {purpose} files are read and written only in a state directory: "
                            "start serve with --state-dir DIR (or --state FILE)")
     base = folder.resolve()
-    target = (base / given).resolve()
+    try:
+        target = (base / given).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # a NUL byte; a loop of links (3.11: RuntimeError)
+        raise InvalidInput(f"{given!r} is not a usable file name: {exc}") from None
     if not target.is_relative_to(base):
         raise InvalidInput(f"{given!r} is outside the state directory {base}: {purpose} files stay in it")
     if target in request.app.state.state_files:

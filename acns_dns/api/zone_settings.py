@@ -7,7 +7,7 @@ Both pairs of routes read and change the one stored setting of the zone (spec-ac
 ``custom.tenant``. ``ns_ttl``, ``soa``,
 ``multi_provider`` and ``secondary_overrides`` are stored and served; the other DNS settings
 are shown with Cloudflare's defaults and may only be "changed" to the value they have.
-Imports: the api helpers, errors, registry.
+Imports: the api helpers, errors, compound_ops, registry.
 """
 
 from __future__ import annotations

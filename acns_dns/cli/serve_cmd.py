@@ -5,8 +5,8 @@ HTTP API in one event loop, prints each role's address with a ready-to-paste ``d
 and stops cleanly on Ctrl-C or SIGTERM. A bind failure names the address, the port and why,
 suggests a fix and exits non-zero. An ``--api`` address other machines can reach is refused
 unless ``--allow-remote-api`` says it is meant, and then a warning names what it exposes.
-Imports: models, registry, scenario, snapshot, view, server, transfer, http_server, inspect
-(the page's checks).
+Imports: models, registry, addressing, scenario, state, collector, view, server, transfer,
+http_server, inspect (the page's checks).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from acns_dns.api.http_server import ApiServer, ApiUnavailable, load_app
+from acns_dns.api.http_server import ApiServer, ApiUnavailable, api_address, load_app
 from acns_dns.dns import transfer
 from acns_dns.dns.journal import QueryJournal
 from acns_dns.dns.server import BindError, DnsServer, capacity, new_event_loop, raise_descriptor_limit
@@ -105,15 +105,6 @@ def world_or_report(args: argparse.Namespace, command: str) -> World | None:
         return None
 
 
-def api_address(where: str) -> tuple[str, int]:
-    """``--api HOST:PORT`` as (host, port); raises ValueError naming what is wrong."""
-    host, _, port_text = where.rpartition(":")
-    if not port_text.isdigit() or int(port_text) > 65535:
-        raise ValueError(f"--api {where!r}: expected HOST:PORT with a port of 0-65535, "
-                         "e.g. 127.0.0.1:8053 or [::1]:8053")
-    return host.strip("[]") or "127.0.0.1", int(port_text)
-
-
 def is_loopback(host: str) -> bool:
     """True when every address ``host`` names is a loopback one (only this machine reaches it)."""
     try:
@@ -167,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"acns-dns serve: {exc}", file=sys.stderr)
         return 2
     registry = Registry(world)
+    registry.subscribe(collector.thaw_once_replaced(world))  # settle() hides this world alone
     if kept is not None:
         kept.attach(registry)
     args.descriptors = raise_descriptor_limit()  # one UDP and one TCP socket per address

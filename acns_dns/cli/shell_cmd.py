@@ -2,8 +2,8 @@
 
 Checks what it can out here (user namespaces, unbound, the scenario, the API's address), so
 a mistake is one line on stderr before anything starts, then hands over to
-``lab.shell.open_shell``, which replaces this process. Imports: serve_cmd (loading a world),
-shell.
+``lab.shell.open_shell``, which replaces this process. Imports: http_server (the API's
+address), serve_cmd (loading a world), shell.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import secrets
 import sys
 from typing import Any
 
+from acns_dns.api.http_server import api_address
 from acns_dns.cli.serve_cmd import EXIT_BIND, world_or_report
 from acns_dns.lab import shell
 
@@ -30,7 +31,8 @@ def add_parser(sub: Any) -> None:
     parser.add_argument("--scenario", default="default", metavar="NAME|FILE",
                         help="packaged scenario name or YAML file (default: default)")
     parser.add_argument("--state", default=None, metavar="FILE",
-                        help="snapshot file: loaded if it exists, saved after every change")
+                        help="keep the world in FILE (a snapshot) and FILE.journal (every change, "
+                             "on disk before it is acknowledged): loaded if it exists")
     parser.add_argument("-c", dest="command", default=None, metavar="COMMAND",
                         help="run COMMAND with the shell and exit with its status")
     parser.add_argument("--api", default="127.0.0.1:8053", metavar="HOST:PORT",
@@ -53,6 +55,12 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_UNAVAILABLE
         print("acns-dns shell: can run here")
         return 0
+    if not args.no_api:
+        try:
+            api_address(args.api)
+        except ValueError as exc:
+            print(f"acns-dns shell: {exc}", file=sys.stderr)
+            return 2
     args.listen_prefix = None  # the namespace is private: the default addresses are free there
     if world_or_report(args, "shell") is None:
         return 2

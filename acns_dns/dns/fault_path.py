@@ -198,19 +198,17 @@ class FaultPath:
         for address in [a for a in self._silent if a not in wanted]:
             self._unsilence(address)
         for address in sorted(wanted - set(self._silent)):
+            bound: list[socket.socket] = []
             try:
-                udp = _bind(socket.SOCK_DGRAM, address, self.port)
-            except OSError as exc:
-                log.debug("no silent socket on %s: %s", address, exc)
-                continue
-            try:
-                stream = _bind(socket.SOCK_STREAM, address, self.port)
-                self.loop.add_reader(udp.fileno(), self.silent_ready, udp, address)
+                bound.append(_bind(socket.SOCK_DGRAM, address, self.port))
+                bound.append(_bind(socket.SOCK_STREAM, address, self.port))
+                self.loop.add_reader(bound[0].fileno(), self.silent_ready, bound[0], address)
             except (OSError, ValueError) as exc:
                 log.debug("no silent socket on %s: %s", address, exc)
-                udp.close()
+                for sock in bound:  # neither socket outlives a failure
+                    sock.close()
                 continue
-            self._silent[address] = (udp, stream)
+            self._silent[address] = (bound[0], bound[1])
 
     @property
     def silent(self) -> list[str]:

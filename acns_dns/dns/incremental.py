@@ -6,8 +6,8 @@ whole TLD zones (``Change.tlds``) and other hosts; every other zone is shared wi
 view (``layered`` mappings copy only the overlay), and so are the servers unless servers came
 or went. It also says which cached answers the change may have made wrong, as cache tags
 (``view.cache_tag``: a server group and a zone apex), so the answer cache drops those and
-keeps the rest. ``Change.EVERYTHING`` compiles from scratch. Imports: view, zonedata, zones, lookups, layered,
-names, models, changes, cloudflare_ops.
+keeps the rest. ``Change.EVERYTHING`` compiles from scratch. Imports: view, zonedata, zones,
+lazyzones, lookups, layered, names, models, changes, cloudflare_ops.
 """
 
 from __future__ import annotations

@@ -31,7 +31,6 @@ from acns_dns.dns.zonedata import (
 )
 from acns_dns.dns.zones import (
     cloudflare_zones,
-    edge_zone,
     flat,
     host_zones,
     root_letters,
@@ -45,7 +44,7 @@ from acns_dns.world.models import World
 
 __all__ = ["NOBODY", "RR", "TLD_TTL", "Parts", "Role", "Server", "ServerTable", "View", "ZoneData",
            "assemble", "build_zone", "cache_tag", "cloudflare_zones", "compile_view", "describe",
-           "edge_zone", "host_zones", "replace_zones", "root_letters", "root_zones", "served", "tld_zone"]
+           "host_zones", "replace_zones", "root_letters", "root_zones", "served", "tld_zone"]
 
 
 def compile_view(world: World, version: int = 0, edge_aliases: Iterable[str] = ()) -> View:

@@ -249,8 +249,7 @@ class Responder:
                     self._cache.pop(key, None)
         if touched is None or not view.same_servers(before):
             self.replies.clear()
-            for hits in self._by_socket.values():
-                hits.clear()
+            self._by_socket.clear()  # no table is left for addresses gone (hits() is asked per wake-up)
             self._reply_tags.clear()
         else:
             for tag in touched:

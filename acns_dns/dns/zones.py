@@ -1,6 +1,6 @@
 """The zones of each role, compiled from the world: root, TLD registries, the Cloudflare edge
-(one zone at a time, ``edge_zone``, or all of them, each built when first read), other DNS
-hosts.
+(what one zone is built from, ``edge_source``, or all of them, each built when first read),
+other DNS hosts.
 
 TLD zones keep their names, cuts and glue ``Layered``, so ``incremental`` can patch one
 delegation or host object in. Imports: zonedata, layered, lazyzones, lookups, names, models,
@@ -153,11 +153,6 @@ def edge_source(world: World, zone: Zone, lookups: EdgeLookups | None = None) ->
                *(_from_record(r) for r in zone.records),
                *(RR(*row) for row in lookups.managed(world, zone)))
     return ZoneSource(zone.name, records)
-
-
-def edge_zone(world: World, zone: Zone, lookups: EdgeLookups | None = None) -> ZoneData:
-    """One active Cloudflare zone as the edge serves it."""
-    return edge_source(world, zone, lookups).build()
 
 
 def cloudflare_zone(world: World) -> ZoneData:

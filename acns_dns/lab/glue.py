@@ -7,7 +7,7 @@ registrar sponsors the domain above it (an external registrar directly; Cloudfla
 through a support ticket that Support then resolves, as the seed describes), and
 ``fix_glue`` / ``break_glue`` build on it. Every change goes through the registry's
 operations, so it is validated, journalled and served at once. Imports: names, errors,
-models, addressing, registrar_ops, registry.
+models, addressing, infrastructure, registrar_ops, registry.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from acns_dns.world import addressing, names, registrar_ops
 from acns_dns.world.errors import NotFound
+from acns_dns.world.infrastructure import taken_addresses
 from acns_dns.world.models import HostObject, World
 from acns_dns.world.registry import Registry
 
@@ -109,16 +110,9 @@ def break_glue(registry: Registry, hosts: Iterable[str], *, stale: bool = False,
 
 
 def _server_addresses(world: World) -> set[str]:
-    """Every address some part of the world holds or publishes."""
-    found = {world.root_ipv4, world.root_ipv6}
-    for server in [*world.other_root_servers, *world.cloudflare.nameservers,
-                   *(ns for host in world.hosts.values() for ns in host.nameservers)]:
-        found |= {server.ipv4, server.ipv6}
+    """Every address some part of the world holds or publishes as glue."""
+    found = set(taken_addresses(world))
     for tld in world.tlds.values():
-        found |= {tld.ipv4, tld.ipv6, *(s.ipv4 for s in tld.extra_servers),
-                  *(s.ipv6 for s in tld.extra_servers)}
         for glue in tld.hosts.values():
             found |= {*glue.ipv4, *glue.ipv6}
-    for ns in world.custom_ns:
-        found |= {ns.ipv4, ns.ipv6}
     return found

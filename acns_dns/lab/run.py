@@ -4,7 +4,7 @@
 the scenario (with the API when a fix is to be applied), starts the installed resolvers in
 parallel, each on its own address, asks each the question, and with ``--fix`` applies the
 scenario's documented fix through the API, flushes every cache and measures each resolver's
-time to recover. Prints one JSON object. Imports: netns, resolver, resolvers, matrix, testing.
+time to recover. Prints one JSON object. Imports: netns, resolver, resolvers, matrix, testing, fault_ops.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ fresh network namespace has a loopback of its own. A socket keeps the namespace 
 in, so the API's listening socket is bound here, before the process enters the user + network
 + mount namespace, and is passed in (``shell_world`` serves it). ``open_shell`` then replaces
 this process with ``python -m acns_dns.lab.shell_world`` under ``unshare -rnm``: no process
-stays behind out here. Imports: netns, unbound.
+stays behind out here. Imports: http_server (the API's socket), server (BindError), netns,
+unbound.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import socket
 from dataclasses import dataclass
 from typing import NoReturn
 
+from acns_dns.api.http_server import api_address, listening_socket
+from acns_dns.dns.server import BindError
 from acns_dns.lab import netns
 from acns_dns.lab.unbound import UnboundResolver
 
@@ -52,22 +55,13 @@ def unavailable() -> str:
 
 def api_socket(where: str) -> socket.socket:
     """A listening TCP socket on ``HOST:PORT`` (port 0: a free one), inheritable."""
-    host, _, port_text = where.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
     try:
-        port = int(port_text)
-    except ValueError:
-        raise ApiBindError(f"--api {where}: expected HOST:PORT, e.g. 127.0.0.1:8053") from None
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError as exc:
-        sock.close()
-        raise ApiBindError(f"cannot listen on {host} port {port} for the API: {exc.strerror or exc}; "
-                           "choose another with --api HOST:PORT or use --no-api") from exc
+        host, port = api_address(where)
+        sock = listening_socket(host, port)
+    except ValueError as exc:
+        raise ApiBindError(str(exc)) from None
+    except BindError as exc:
+        raise ApiBindError(f"{exc}; choose another with --api HOST:PORT or use --no-api") from exc
     sock.set_inheritable(True)
     return sock
 

@@ -6,7 +6,7 @@ DNS only (nss-resolve, mDNS or nscd would ask daemons that live on the host's ne
 the world); unbound's default configuration is the shell's own, so ``unbound-control flush_zone
 example.com`` works as on a machine running unbound. Each file is laid over the host's in the
 shell's private mount namespace (``sandbox.bind_file``); the host never sees them.
-Imports: sandbox.
+Imports: sandbox, scenario (what names a file).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from acns_dns.lab import sandbox
+from acns_dns.world import scenario
 
 RESOLV_CONF = Path("/etc/resolv.conf")
 NSSWITCH_CONF = Path("/etc/nsswitch.conf")
@@ -45,7 +46,7 @@ def prompt(world: str) -> str:
 
 def safe_name(world: str) -> str:
     """A world name fit for a prompt: a scenario file's stem, letters, digits and ``.-_``."""
-    stem = Path(world).stem if "/" in world or world.endswith((".yaml", ".yml")) else world
+    stem = Path(world).stem if scenario.is_path(world) else world
     return re.sub(r"[^A-Za-z0-9._-]", "-", stem) or "world"
 
 

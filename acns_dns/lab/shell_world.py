@@ -9,7 +9,8 @@ socket bound outside (so a browser on the host reaches it) and on the same addre
 and runs the user's shell with a prompt naming the world (``job``). When the shell exits, the
 resolver, the API and the world stop, and the kernel ends whatever else is left.
 Imports: netns, sandbox, job, shell_files, resolver, unbound, inspect, testing, http_server,
-registry, scenario, snapshot, models, errors.
+server (BindError), shell (the token's variable), registry, scenario, state, names, models,
+errors.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
-from acns_dns.api.http_server import ApiServer, load_app
+from acns_dns.api.http_server import ApiServer, listening_socket, load_app
+from acns_dns.dns.server import BindError
 from acns_dns.lab import inspect, job, netns, sandbox, shell_files
 from acns_dns.lab.resolver import ResolverError
 from acns_dns.lab.shell import TOKEN_VARIABLE
@@ -125,19 +127,21 @@ def run(args: argparse.Namespace) -> int:
     registry = Registry(world)
     if kept is not None:
         kept.attach(registry)
-    with tempfile.TemporaryDirectory(prefix="acns-shell-") as folder, \
-            running_world(registry, port=DNS_PORT, edge_aliases=(EDGE,)) as served, \
-            _api(served, args) as api_url, \
-            _resolver(served.root, Path(folder) / "unbound") as resolver:
-        shell_files.install(Path(folder), RESOLVER, args.scenario, resolver.workdir / "unbound.conf")
-        env = environment(args, world, api_url, resolver.workdir / "unbound.log")
-        print(banner(args, world, served, api_url, resolver), file=sys.stderr, flush=True)
-        try:
-            return job.run(shell_argv(args, Path(folder)), env)
-        finally:
-            _ignore_stop_signals()
-            if kept is not None:
-                kept.close()
+    try:
+        with tempfile.TemporaryDirectory(prefix="acns-shell-") as folder, \
+                running_world(registry, port=DNS_PORT, edge_aliases=(EDGE,)) as served, \
+                _api(served, args) as api_url, \
+                _resolver(served.root, Path(folder) / "unbound") as resolver:
+            shell_files.install(Path(folder), RESOLVER, args.scenario, resolver.workdir / "unbound.conf")
+            env = environment(args, world, api_url, resolver.workdir / "unbound.log")
+            print(banner(args, world, served, api_url, resolver), file=sys.stderr, flush=True)
+            try:
+                return job.run(shell_argv(args, Path(folder)), env)
+            finally:
+                _ignore_stop_signals()
+    finally:  # after the API stopped: every change it accepted is in the journal
+        if kept is not None:
+            kept.close()
 
 
 @contextmanager
@@ -165,17 +169,10 @@ def _api(served: RunningWorld, args: argparse.Namespace) -> Iterator[str]:
 def _inside_socket(host: str, port: int) -> list[socket.socket]:
     """A listening socket on ``host:port`` of the namespace's own loopback, so the URL printed
     works in the shell too; none when ``host`` is no address of this namespace."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-        sock.setblocking(False)
-    except OSError:
-        sock.close()
+        return [listening_socket(host, port)]
+    except BindError:
         return []
-    return [sock]
 
 
 @contextmanager

@@ -8,7 +8,7 @@ role or name (IPv4 and IPv6), the addresses assigned to a custom nameserver, glu
 broken at its registrar, and a ``query()`` helper (dnspython, like any outside client), and
 stops cleanly. Resolver tests of other projects point a resolver at ``world.root`` on
 ``world.port`` (53 inside a namespace). Imports: models, registry, scenario, addressing,
-journal, server, transfer, http_server, glue, resolvers.
+journal, server, transfer, view, zonedata, http_server, glue, resolvers.
 """
 
 from __future__ import annotations

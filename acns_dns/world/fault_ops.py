@@ -31,25 +31,13 @@ from typing import Any, cast, get_args
 
 from acns_dns.world import indexes, names
 from acns_dns.world.errors import InvalidInput, NotFound
-from acns_dns.world.infrastructure import taken_addresses
+from acns_dns.world.infrastructure import servers, taken_addresses
 from acns_dns.world.models import FaultKind, Faults, Record, World
 
 KINDS: tuple[str, ...] = get_args(FaultKind)
 UNHELD_MODES = ("refused", "timeout")
 MAX_DELAY_MS = 30_000  # a resolver gives up long before (BIND's whole query: 10 s)
 MAX_TARGETS = 1000  # faulted servers at once: each takes the slow path and a line in the listing
-
-
-def servers(world: World) -> list[tuple[str, str, str]]:
-    """(name, IPv4, IPv6) of every simulated server but the custom nameservers (few)."""
-    found = [("a.root-servers.net", world.root_ipv4, world.root_ipv6)]
-    found += [(ns.name, ns.ipv4, ns.ipv6) for ns in world.other_root_servers]
-    for tld in world.tlds.values():
-        found.append((tld.server_name, tld.ipv4, tld.ipv6))
-        found += [(ns.name, ns.ipv4, ns.ipv6) for ns in tld.extra_servers]
-    found += [(ns.name, ns.ipv4, ns.ipv6) for ns in world.cloudflare.nameservers]
-    found += [(ns.name, ns.ipv4, ns.ipv6) for host in world.hosts.values() for ns in host.nameservers]
-    return found
 
 
 def addresses_of(world: World, name: str) -> list[str]:
@@ -134,7 +122,7 @@ def clear_faults(world: World, target: str | None = None, kind: str | None = Non
         removed = [entry(world, name) for name in sorted(table)]
         table.clear()
         return removed
-    name = server_named(world, target)
+    name = _faulted_name(world, target)
     had = table.get(name, {})
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"fault kind {kind!r} is not one of {', '.join(KINDS)}")
@@ -147,6 +135,16 @@ def clear_faults(world: World, target: str | None = None, kind: str | None = Non
     else:
         del table[name]
     return removed
+
+
+def _faulted_name(world: World, target: str) -> str:
+    """The name ``target`` stands for in the fault table: a name listed there (its server may
+    have gone since: the fault waits for it, inert), else the server ``target`` names now."""
+    try:
+        listed = names.normalize(target, hostname=False)
+    except names.NameError_:
+        listed = ""
+    return listed if listed in world.faults.servers else server_named(world, target)
 
 
 def set_unheld(world: World, mode: str) -> Faults:

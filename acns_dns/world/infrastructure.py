@@ -65,18 +65,26 @@ def _delegate_edge_zone(world: World) -> None:
         tld.hosts[ns.name] = HostObject(name=ns.name, ipv4=[ns.ipv4], ipv6=[ns.ipv6])
 
 
+def servers(world: World) -> list[tuple[str, str, str]]:
+    """(name, IPv4, IPv6) of every simulated server but the custom nameservers (those are
+    many, and indexed: ``indexes``): the root letters, the TLD registries' servers,
+    Cloudflare's branded names and the other DNS hosts' name servers."""
+    found = [(ROOT_SERVER, world.root_ipv4, world.root_ipv6)]
+    found += [(ns.name, ns.ipv4, ns.ipv6) for ns in world.other_root_servers]
+    for tld in world.tlds.values():
+        found.append((tld.server_name, tld.ipv4, tld.ipv6))
+        found += [(ns.name, ns.ipv4, ns.ipv6) for ns in tld.extra_servers]
+    found += [(ns.name, ns.ipv4, ns.ipv6) for ns in world.cloudflare.nameservers]
+    found += [(ns.name, ns.ipv4, ns.ipv6) for host in world.hosts.values() for ns in host.nameservers]
+    return found
+
+
 class Taken(AbstractSet[str]):
     """The addresses some simulated server holds: the infrastructure's (few, listed now), the
     custom nameservers' (many, from the world's index) and any ``add``-ed since."""
 
     def __init__(self, world: World) -> None:
-        pairs = [(world.root_ipv4, world.root_ipv6)]
-        pairs += [(ns.ipv4, ns.ipv6) for ns in world.other_root_servers]
-        pairs += [(tld.ipv4, tld.ipv6) for tld in world.tlds.values()]
-        pairs += [(ns.ipv4, ns.ipv6) for tld in world.tlds.values() for ns in tld.extra_servers]
-        pairs += [(ns.ipv4, ns.ipv6) for ns in world.cloudflare.nameservers]
-        pairs += [(ns.ipv4, ns.ipv6) for host in world.hosts.values() for ns in host.nameservers]
-        self._own = {address for pair in pairs for address in pair if address}
+        self._own = {address for _, v4, v6 in servers(world) for address in (v4, v6) if address}
         self._custom = indexes.of(world).ns_addresses
 
     def __contains__(self, address: object) -> bool:

@@ -139,10 +139,10 @@ def _references(world: World) -> Iterator[str]:
 def _custom_nameservers(world: World) -> Iterator[str]:
     sets: Counter[tuple[str, str, int]] = Counter()
     names_held: set[tuple[str, str, str]] = set()
+    owners: dict[str, Mapping[str, object]] = {"account": world.accounts, "tenant": world.tenants,
+                                               "zone": world.zones}
     for i, ns in enumerate(world.custom_ns):
         owner = custom_ns_ops.owner_of(ns)
-        owners: dict[str, Mapping[str, object]] = {"account": world.accounts, "tenant": world.tenants,
-                                                   "zone": world.zones}
         if owner not in owners[ns.kind]:
             yield f"custom_ns[{i}]: its {ns.kind} {owner!r} does not exist"
         if (ns.kind, owner, ns.ns_name) in names_held:

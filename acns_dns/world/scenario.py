@@ -9,7 +9,8 @@ as the API, so a scenario can only declare a world the rules allow. Addresses ar
 the default prefixes (127.53.0.0/16 and fd53:53:53::/48) and are moved to the same offsets
 when another network is asked for.
 Errors name the file, the field path and what was expected — never a traceback.
-Imports: errors, models, scenario_spec, addressing, infrastructure, the operations modules, zonefile.
+Imports: errors, models, scenario_spec, addressing, infrastructure, indexes, the operations
+modules (fault_ops among them), zonefile.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Loose enough for people to write by hand (relative record names, glue without addresses,
 steps), strict about unknown fields so a typo is an error naming its path. The meaning of each
 field is in ``scenario``, which builds a world from a validated spec.
-Imports: pydantic only.
+Imports: models (the fault kinds), pydantic.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from acns_dns.world.models import FaultKind
 
 
 class _Spec(BaseModel):
@@ -142,9 +144,6 @@ class StepSpec(_Spec):
     action: str | None = None
     ticket: str | None = None
     type: str | None = None
-
-
-FaultKind = Literal["drop", "delay", "servfail", "refused", "lame", "tc", "strip-glue", "other-source"]
 
 
 class FaultSpec(_Spec):

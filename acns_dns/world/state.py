@@ -10,8 +10,9 @@ durable is refused (``NotDurable``, 503) and changes nothing, in memory, in DNS 
 Now and then (when the journal has outgrown the snapshot, and at least ``COMPACT_BYTES``) the
 world is written as a new snapshot and a new journal starts after it. A journal that names
 another snapshot is one a crash left between those two steps: everything in it is in the
-snapshot already, and it is not replayed. A whole new world (a scenario load, a reset, a
-restore) is written as the snapshot at once, before it is served.
+snapshot already, and it is not replayed; the state then starts a new journal, naming this
+snapshot, before the first change (as it does when there is no journal). A whole new world
+(a scenario load, a reset, a restore) is written as the snapshot at once, before it is served.
 
 ``open_state`` loads the snapshot (checked whole: ``snapshot.loads``, ``integrity``) and
 replays the journal through the same operations a live change ran; only the world's own
@@ -85,14 +86,14 @@ def _header(digest: str) -> str:
 class State:
     """The snapshot and journal of one running world (see the module docstring)."""
 
-    def __init__(self, path: Path, digest: str, snapshot_bytes: int) -> None:
+    def __init__(self, path: Path, digest: str, snapshot_bytes: int, journal_due: bool = False) -> None:
         self.path = path
         self.journal = journal_path(path)
         self._digest = digest
         self._snapshot_bytes = snapshot_bytes
         self._registry: Registry | None = None
         self._handle: int | None = None
-        self._journal_due = False  # a new snapshot is on disk, its journal not yet
+        self._journal_due = journal_due  # the snapshot is on disk, a journal naming it not yet
         self._size = 0
         self.seq = 0  # operations in the journal now
 
@@ -201,7 +202,10 @@ class State:
         self._digest, self._snapshot_bytes, self.seq = _digest(text), len(text.encode()), 0
         self._drop_handle()
         self._journal_due = True
-        self._open_journal()  # if this fails, the next change makes the journal (or is refused)
+        try:  # the snapshot is written: what it holds stands, whether its journal comes now or later
+            self._open_journal()
+        except NotDurable as exc:  # the next change makes the journal, or is refused
+            log.warning("%s (every change will be refused until it can be written)", exc)
 
 
 # --- opening ----------------------------------------------------------------------------------
@@ -225,7 +229,9 @@ def open_state(path: Path, fallback: Callable[[], World]) -> tuple[State, World]
         return State(path, _digest(text), len(text.encode())), world
     loaded = read_state(path)
     _tidy(path, loaded.torn)
-    state = State(path, loaded.digest, loaded.snapshot_bytes)
+    # a journal that does not follow this snapshot (none, or one a crash left naming the one
+    # before) is replaced by a new one when attached: appended to, it would be skipped whole
+    state = State(path, loaded.digest, loaded.snapshot_bytes, journal_due=not loaded.journal_follows)
     state.seq = loaded.seq
     return state, loaded.world
 
@@ -239,6 +245,7 @@ class Loaded:
     snapshot_bytes: int
     seq: int
     torn: int | None  # where a torn last journal line starts (None: none)
+    journal_follows: bool  # the journal names this snapshot (False: none, or an older one's)
 
 
 def read_state(path: Path) -> Loaded:
@@ -253,22 +260,23 @@ def read_state(path: Path) -> Loaded:
         raise SnapshotError(f"{path}: cannot read the state: {exc}") from exc
     digest = _digest(text)
     registry = Registry(snapshot.loads(text, str(path)))
-    seq, torn = _replay(journal_path(path), digest, registry)
-    return Loaded(registry.world, digest, len(text.encode()), seq, torn)
+    seq, torn, follows = _replay(journal_path(path), digest, registry)
+    return Loaded(registry.world, digest, len(text.encode()), seq, torn, follows)
 
 
-def _replay(journal: Path, digest: str, registry: Registry) -> tuple[int, int | None]:
-    """Apply the journal's operations; (how many, the length to cut a torn last line back to)."""
+def _replay(journal: Path, digest: str, registry: Registry) -> tuple[int, int | None, bool]:
+    """Apply the journal's operations; (how many, the length to cut a torn last line back to,
+    whether the journal follows this snapshot at all)."""
     try:
         data = journal.read_bytes()
     except FileNotFoundError:
-        return 0, None
+        return 0, None, False
     except OSError as exc:
         raise SnapshotError(f"{journal}: cannot read the journal: {exc.strerror or exc}") from exc
     lines = data.split(b"\n")
     complete, tail = lines[:-1], lines[-1]
     if not complete:
-        return 0, None
+        return 0, None, False
     try:
         header = json.loads(complete[0])
     except (ValueError, RecursionError):
@@ -276,11 +284,11 @@ def _replay(journal: Path, digest: str, registry: Registry) -> tuple[int, int | 
     if not isinstance(header, dict) or header.get("journal") != JOURNAL_FORMAT:
         raise SnapshotError(f"{journal}: line 1: not an acns-dns journal (expected {JOURNAL_FORMAT!r})")
     if header.get("snapshot") != digest:
-        return 0, None  # it follows an older snapshot: all of it is in this one already
+        return 0, None, False  # it follows an older snapshot: all of it is in this one already
     for number, raw in enumerate(complete[1:], start=2):
         _apply(journal, number, raw, registry)
     torn = len(data) - len(tail) if tail else None
-    return len(complete) - 1, torn
+    return len(complete) - 1, torn, True
 
 
 def _apply(journal: Path, number: int, raw: bytes, registry: Registry) -> None:

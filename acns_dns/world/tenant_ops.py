@@ -3,7 +3,8 @@
 A tenant owns accounts; the names its owner creates are offered to every zone of every account
 in the tenant (``nameservers.type = "custom.tenant"``). The conditions are those of ACNS with
 the tenant owner in place of the account owner, and the addresses and A/AAAA records come from
-the same allocation (``custom_ns_ops``). Imports: errors, models, custom_ns_ops, cloudflare_ops.
+the same allocation (``custom_ns_ops``). Imports: errors, models, indexes, custom_ns_ops,
+cloudflare_ops.
 """
 
 from __future__ import annotations
