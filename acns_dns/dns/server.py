@@ -82,6 +82,16 @@ def explain(cause: OSError, address: str, port: int) -> str:
     return cause.strerror or str(cause)
 
 
+def _moves_faults(change: Change, world: World) -> bool:
+    """Whether ``change`` can move where faults act: a faulted server's addresses change only
+    with the servers; the addresses nobody holds (``unheld: timeout``) also with glue and records."""
+    faults = world.faults
+    if change.servers and (faults.servers or faults.unheld == "timeout"):
+        return True
+    pointed = change.tld_entries or change.zones or change.hosts or change.tlds  # glue, records
+    return faults.unheld == "timeout" and bool(pointed)
+
+
 def raise_descriptor_limit() -> tuple[int, int]:
     """Raise this process's open-file limit to its hard limit; (before, now)."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -261,8 +271,7 @@ class DnsServer:
             update = update_view(self._latest, world, change, self.registry.version)
             view, changed = self.history.stamp(update.view, update.compiled, previous=self._latest)
             faults = None  # unchanged: no fault is set, or this change cannot move one
-            if change.everything or change.faults or (not change.empty and (
-                    world.faults.servers or world.faults.unheld == "timeout")):
+            if change.everything or change.faults or _moves_faults(change, world):
                 faults = compile_faults(world, view)
         except Exception:
             log.exception("compiling the new view failed; still serving version %d", self.view.version)
