@@ -214,6 +214,20 @@ def walk(plan: list[dict[str, str]]) -> list[Result]:
     return results
 
 
+def private_tmp() -> None:
+    """A /tmp of the namespace's own; a repository that lies in /tmp (a CI clone) is mounted
+    back at its path in it, so the checkout and its .venv stay where they were."""
+    inside = ROOT.is_relative_to("/tmp")
+    keep = os.open(ROOT, os.O_RDONLY | os.O_DIRECTORY) if inside else None
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/tmp"], check=True, timeout=10)
+    if keep is not None:
+        ROOT.mkdir(parents=True)
+        # --no-canonicalize: mount(8) would resolve the fd link to the path, now the empty folder
+        subprocess.run(["mount", "--no-canonicalize", "--bind", f"/proc/self/fd/{keep}", str(ROOT)],
+                       check=True, timeout=10, pass_fds=(keep,))
+        os.close(keep)
+
+
 def main() -> None:
     if os.getpid() != 1:
         sys.exit("readme_walk.py: run me as the first process of a namespace of my own "
@@ -221,7 +235,7 @@ def main() -> None:
     plan = json.load(sys.stdin)
     os.environ["PATH"] = os.environ.get("PATH", "") + ":" + netns.SBIN
     netns.prepare()
-    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", "/tmp"], check=True, timeout=10)
+    private_tmp()
     CONTROL.mkdir()
     os.chdir(checkout())
     results = walk(plan)

@@ -40,6 +40,8 @@ def test_fast_path_takes_the_common_forms() -> None:
 
 def test_other_forms_still_go_through_dnslib() -> None:
     """Forms dnslib would rewrite (leading zeros, upper-case IPv6, relative names) are not taken."""
+    assert zonefile._already_canonical("A", "\x00") is None  # a NUL: dnslib says what is wrong
+    assert zonefile._already_canonical("AAAA", "::\x00") is None
     for rtype, content, stored in [("A", "192.000.2.1", "192.0.2.1"), ("AAAA", "2001:DB8::1", "2001:db8::1"),
                                    ("NS", "ns1.example.com", "ns1.example.com."),
                                    ("MX", "010 mail.example.com.", "10 mail.example.com.")]:

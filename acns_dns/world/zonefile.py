@@ -86,14 +86,14 @@ def _already_canonical(rtype: str, content: str) -> str | None:
     if rtype == "A":
         try:
             return content if socket.inet_ntoa(socket.inet_pton(socket.AF_INET, content)) == content else None
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a NUL in the text
             return None
     if rtype == "AAAA":
         if "." in content:  # an embedded IPv4 form: dnslib writes it differently
             return None
         try:
             octets = socket.inet_pton(socket.AF_INET6, content)
-        except OSError:
+        except (OSError, ValueError):
             return None
         return content if socket.inet_ntop(socket.AF_INET6, octets) == content else None
     if rtype in ("NS", "CNAME", "PTR"):
