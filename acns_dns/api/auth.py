@@ -67,8 +67,9 @@ class Caller:
         return self.accounts | self.registrant
 
 
-def registry_of(request: Request) -> Registry:
-    """The registry the app serves."""
+async def registry_of(request: Request) -> Registry:
+    """The registry the app serves (async: FastAPI runs a plain function in a worker thread,
+    a thread hop per request for one attribute read)."""
     registry: Registry = request.app.state.registry
     return registry
 
