@@ -111,10 +111,13 @@ def chart(results: list[Figures]) -> str:
               ("server CPU per cache miss (µs)", [f.cpu_us["miss"] for f in results])]
     width, height, pad = 300, 200, 44
     zones = [f.zones for f in results]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * 2}" height="{height * 2}" '
-             'font-family="sans-serif" font-size="11">', '<rect width="100%" height="100%" fill="white"/>']
+    top = 24
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width * 2}" height="{height * 2 + top}" '
+             'font-family="sans-serif" font-size="11">', '<rect width="100%" height="100%" fill="white"/>',
+             f'<text x="{width}" y="16" text-anchor="middle" font-size="13">Cost against world size '
+             '(scripts/bench-scale; both axes logarithmic)</text>']
     for n, (title, values) in enumerate(panels):
-        x0, y0 = (n % 2) * width, (n // 2) * height
+        x0, y0 = (n % 2) * width, (n // 2) * height + top
         parts.append(_panel(x0, y0, width, height, pad, title, zones, values))
     parts.append("</svg>")
     return "\n".join(parts)
@@ -127,8 +130,11 @@ def _panel(x0: int, y0: int, width: int, height: int, pad: int, title: str, zone
     lo_y, hi_y = math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)) + 1e-9)
     hi_y = max(hi_y, lo_y + 1)
 
+    inner = 24  # points stay clear of the axes, so their labels do not sit on the tick labels
+
     def x(z: int) -> float:
-        return x0 + pad + (math.log10(z) - lo_x) / max(hi_x - lo_x, 1e-9) * (width - 2 * pad)
+        span = width - 2 * pad - 2 * inner
+        return x0 + pad + inner + (math.log10(z) - lo_x) / max(hi_x - lo_x, 1e-9) * span
 
     def y(v: float) -> float:
         return y0 + height - pad + (math.log10(max(v, 1e-9)) - lo_y) / (hi_y - lo_y) * -(height - 2 * pad)
@@ -149,5 +155,6 @@ def _panel(x0: int, y0: int, width: int, height: int, pad: int, title: str, zone
     out.append(f'<polyline points="{points}" fill="none" stroke="#d33" stroke-width="2"/>')
     for z, v in zip(zones, values, strict=True):
         out.append(f'<circle cx="{x(z):.1f}" cy="{y(v):.1f}" r="3" fill="#d33"/>')
-        out.append(f'<text x="{x(z):.1f}" y="{y(v) - 7:.1f}" text-anchor="middle">{v:.3g}</text>')
+        out.append(f'<text x="{x(z):.1f}" y="{y(v) - 8:.1f}" text-anchor="middle" font-weight="bold">'
+                   f'{v:.3g}</text>')
     return "\n".join(out)
