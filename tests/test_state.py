@@ -9,7 +9,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from test_serve_cmd import _free_port, _prefix, serving
 
 from acns_dns.lab.testing import RunningWorld, running_world
 from acns_dns.world import scenario, snapshot, state
+from acns_dns.world.cloudflare_ops import stable_id
 from acns_dns.world.errors import AcnsError, NotDurable
 from acns_dns.world.models import World
 from acns_dns.world.registry import Registry
@@ -58,12 +59,18 @@ def test_changes_survive_a_restart_through_the_journal(tmp_path: Path) -> None:
         client = sdk(served)
         client.custom_nameservers.create(account_id=ACCOUNT, ns_name="ns3.example.com", ns_set=2)
         client.custom_nameservers.create(account_id=ACCOUNT, ns_name="ns4.example.com", ns_set=2)
+        with httpx.Client(base_url=served.api_url, headers={"Authorization": "Bearer test-admin"}) as sim:
+            ticket = sim.post("/sim/tickets", json={"domain": "example.net", "action": "set_ns",
+                                                    "nameservers": ["ns3.example.com", "ns4.example.com"]})
+            assert sim.post(f"/sim/tickets/{ticket.json()['result']['id']}/resolve").status_code == 200
         live = served.registry.world.model_dump()
-        assert kept.seq == 2
+        assert kept.seq == 4
     assert path.read_bytes() == before  # the snapshot is left; the journal has the changes
     lines = state.journal_path(path).read_text().splitlines()
     assert json.loads(lines[0])["journal"] == state.JOURNAL_FORMAT
-    assert [json.loads(line)["op"] for line in lines[1:]] == ["cloudflare_ops.add_nameserver"] * 2
+    assert [json.loads(line)["op"] for line in lines[1:]] == [
+        "cloudflare_ops.add_nameserver", "cloudflare_ops.add_nameserver", "registrar_ops.open_ticket",
+        "registrar_ops.resolve_ticket"]
     assert state.read_state(path).world.model_dump() == live
 
 
@@ -338,3 +345,60 @@ def test_without_a_state_directory_no_file_is_touched(tmp_path: Path) -> None:
     with serve_api("--state-dir", str(tmp_path)) as client:
         assert client.post("/sim/snapshot", json={"path": "snap.json"}).status_code == 200
     assert isinstance(snapshot.load(target), World)
+
+
+# --- every change the API makes can be journaled and replayed -----------------------------------
+
+DEFAULT_ACCOUNT, TENANT_ACCOUNT = ACCOUNT, "8f9e0d1c2b3a4958a6b7c8d9e0f1a2b3"
+TENANT = "6b1b2b0c8c9a4d1e9f0a1b2c3d4e5f60"
+
+
+def _changes(zone_id: Callable[[str], str]) -> list[tuple[str, str, dict[str, object] | None]]:
+    """One call of each route that changes the world (scenario tenant; as the admin)."""
+    com, shop, brand = "example-registrar", zone_id("shop.com"), zone_id("brand.com")
+    acc = f"/client/v4/accounts/{TENANT_ACCOUNT}"
+    return [
+        ("POST", f"{acc}/custom_ns", {"ns_name": "ns1.shop.com", "ns_set": 2}),
+        ("POST", f"{acc}/custom_ns", {"ns_name": "ns2.shop.com", "ns_set": 2.0}),
+        ("PUT", f"/client/v4/zones/{shop}/custom_ns", {"enabled": True, "ns_set": 2}),
+        ("PATCH", f"/client/v4/zones/{shop}/dns_settings", {"ns_ttl": 300, "soa": {"refresh": 7200},
+                                                           "nameservers": {"type": "custom.tenant"}}),
+        ("PATCH", f"{acc}/dns_settings", {"zone_defaults": {"ns_ttl": 600, "multi_provider": True}}),
+        ("PUT", acc, {"name": "Shop Ltd (renamed)", "settings": {"use_account_custom_ns_by_default": False}}),
+        ("POST", "/client/v4/zones", {"name": "newzone.com", "account": {"id": TENANT_ACCOUNT}}),
+        ("PATCH", f"/client/v4/zones/{brand}", {"vanity_name_servers": ["ns1.brand.com", "ns3.brand.com"]}),
+        ("POST", f"/client/v4/zones/{shop}/dns_records", {"type": "TXT", "name": "t", "content": "a b"}),
+        ("DELETE", f"{acc}/custom_ns/ns2.shop.com", None),
+        ("POST", f"/client/v4/tenants/{TENANT}/custom_ns", {"ns_name": "ns3.resellerdns.net", "ns_set": 2}),
+        ("PUT", f"/sim/registrars/{com}/glue/ns1.shop.com", {"ipv4": ["192.0.2.7"], "ipv6": []}),
+        ("PUT", f"/sim/registrars/{com}/domains/shop.com/nameservers", {"nameservers": ["ns1.shop.com"]}),
+        ("POST", "/sim/accounts", {"name": "Fresh Corp", "id": "c" * 32, "token": "fresh-token"}),
+        ("PUT", "/sim/faults/ns1.resellerdns.net/lame", None),
+        ("PUT", "/sim/faults/ns2.resellerdns.net/delay", {"delay_ms": 50}),
+        ("PUT", "/sim/unheld", {"mode": "timeout"}),
+        ("DELETE", "/sim/faults/ns1.resellerdns.net", None),
+        ("DELETE", f"/client/v4/zones/{stable_id('zone', 'newzone.com')}", None),  # made above
+    ]
+
+
+def test_every_change_the_api_makes_is_journaled_and_replayed(tmp_path: Path) -> None:
+    path = tmp_path / "world.json"
+    with kept_world(path, "tenant") as (kept, served):
+        world = served.registry.world
+
+        def zone_id(name: str) -> str:
+            return next(z.id for z in world.zones.values() if z.name == name)
+
+        with httpx.Client(base_url=served.api_url, headers={"Authorization": "Bearer test-admin"},
+                          timeout=20) as client:
+            for method, route, body in _changes(zone_id):
+                done = client.request(method, route, json=body)
+                assert done.status_code == 200, (method, route, done.text)
+            record = next(r for r in world.zones[zone_id("shop.com")].records if r.name == "t.shop.com")
+            records = f"/client/v4/zones/{zone_id('shop.com')}/dns_records/{record.id}"
+            for method, body in (("PUT", {"type": "TXT", "name": "t", "content": "c d"}),
+                                 ("PATCH", {"content": "e f"}), ("DELETE", None)):
+                assert client.request(method, records, json=body).status_code == 200, method
+        assert kept.seq >= 22
+        live = served.registry.world.model_dump()
+    assert state.read_state(path).world.model_dump() == live
