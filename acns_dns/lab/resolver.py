@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -78,7 +79,7 @@ class Outcome:
                 "seconds": self.seconds, "reason": self.reason, "log": self.log}
 
 
-class Resolver:
+class Resolver(ABC):
     """One resolver daemon; subclasses give its files, command line, flush and log patterns."""
 
     kind: ClassVar[str] = ""
@@ -95,17 +96,17 @@ class Resolver:
         self.process: subprocess.Popen[bytes] | None = None
 
     # -- what subclasses provide ------------------------------------------------------------
+    @abstractmethod
     def files(self) -> dict[str, str]:
         """Configuration files to write into the work folder, by name."""
-        raise NotImplementedError
 
+    @abstractmethod
     def argv(self) -> list[str]:
         """The command line that runs the daemon in the foreground."""
-        raise NotImplementedError
 
+    @abstractmethod
     def flush_commands(self) -> list[list[str]]:
         """The control commands that empty every cache the resolver has."""
-        raise NotImplementedError
 
     @classmethod
     def version(cls) -> str:
